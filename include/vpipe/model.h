@@ -1,0 +1,183 @@
+/**
+ * @file model.h
+ * @brief Loading MediaPipe's .tflite models and running them on XNNPACK.
+ *
+ * Define, then run: a vp_model is the immutable parsed network (shareable by
+ * any number of threads); a vp_session owns the XNNPACK runtime, workspace and
+ * I/O buffers and is used by one thread at a time.
+ *
+ * @code
+ *   vp_model *m;
+ *   if (vp_model_create_from_file("face_landmark.tflite", &m) != VP_OK)
+ *     fprintf(stderr, "%s\n", vp_last_error());
+ *   vp_session *s;
+ *   vp_session_options so = vp_session_options_default();
+ *   so.num_threads = 2;
+ *   vp_session_create(m, &so, &s);
+ *   fill(vp_session_input(s, 0));
+ *   vp_session_run(s);
+ *   use(vp_session_output(s, 0));
+ *   vp_session_destroy(s);
+ *   vp_model_destroy(m);
+ * @endcode
+ */
+#ifndef VPIPE_MODEL_H
+#define VPIPE_MODEL_H
+
+#include <stdbool.h>
+
+#include "vpipe/core.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Maximum tensor rank handled by vpipe. */
+#define VP_MAX_DIMS 6
+
+/** Bytes every caller-bound tensor buffer must have beyond its size, because
+ *  SIMD kernels may read (never write) past the end. */
+#define VP_TENSOR_PADDING 64
+
+/** Element types as TFLite names them. */
+typedef enum vp_dtype {
+  VP_DTYPE_F32 = 0,
+  VP_DTYPE_F16,
+  VP_DTYPE_I32,
+  VP_DTYPE_U8,
+  VP_DTYPE_I8,
+  VP_DTYPE_I16,
+  VP_DTYPE_I64,
+  VP_DTYPE_BOOL,
+  VP_DTYPE_UNKNOWN,
+} vp_dtype;
+
+/** @return "float32", "float16", ... for @p t. */
+VP_API const char *vp_dtype_name(vp_dtype t);
+
+/** Description of one model input or output. Strings belong to the model. */
+typedef struct vp_tensor_info {
+  const char *name;
+  vp_dtype dtype;
+  int32_t rank;
+  int32_t dims[VP_MAX_DIMS];
+  size_t num_elements;
+  size_t size_bytes;
+} vp_tensor_info;
+
+/** A parsed, validated model. Immutable after creation; thread safe. Opaque. */
+typedef struct vp_model vp_model;
+
+/**
+ * Load a .tflite file. The file is untrusted: every offset is bounds-checked
+ * and an error names the offset, tensor or operator that was wrong.
+ * @param path file to read.
+ * @param[out] out the model, written only on success; free with vp_model_destroy().
+ * @return VP_OK, VP_ENOENT / VP_EIO (file), VP_EFORMAT (malformed),
+ *         VP_EUNSUPPORTED (unknown operator or type), VP_ESHAPE, VP_ENOMEM.
+ */
+VP_API vp_status vp_model_create_from_file(const char *path, vp_model **out);
+
+/** Load from memory; the bytes are copied, the caller keeps @p data. */
+VP_API vp_status vp_model_create_from_buffer(const void *data, size_t size, vp_model **out);
+
+/** Free a model. Every session made from it must already be destroyed. NULL is fine. */
+VP_API void vp_model_destroy(vp_model *model);
+
+VP_API int32_t vp_model_input_count(const vp_model *model);
+VP_API int32_t vp_model_output_count(const vp_model *model);
+/** @return VP_OK, or VP_ERANGE for a bad index. */
+VP_API vp_status vp_model_input_info(const vp_model *model, int32_t index, vp_tensor_info *out);
+VP_API vp_status vp_model_output_info(const vp_model *model, int32_t index, vp_tensor_info *out);
+/** @return the index of the input/output named @p name, or -1. */
+VP_API int32_t vp_model_find_input(const vp_model *model, const char *name);
+VP_API int32_t vp_model_find_output(const vp_model *model, const char *name);
+
+/** Whole-model statistics, as `vpipe inspect` prints them. */
+typedef struct vp_model_stats {
+  int32_t num_operators;
+  int32_t num_tensors;
+  int64_t num_parameters; /**< elements of constant tensors */
+  int64_t macs;           /**< multiply-accumulates of one run */
+} vp_model_stats;
+VP_API vp_status vp_model_stats_get(const vp_model *model, vp_model_stats *out);
+
+/** Number of distinct operator kinds, and the name and count of each. */
+VP_API int32_t vp_model_operator_kinds(const vp_model *model);
+VP_API vp_status vp_model_operator_kind(const vp_model *model, int32_t index, const char **name,
+                                        int32_t *count);
+
+/** Options for a session. Get defaults with vp_session_options_default(). */
+typedef struct vp_session_options {
+  uint32_t struct_size;   /**< sizeof(vp_session_options), set by the defaults function */
+  int32_t num_threads;    /**< threads for intra-op parallelism (default 1) */
+  vp_threadpool *pool;    /**< explicit pool (borrowed; overrides num_threads), or NULL
+                               for the process-wide shared pool of num_threads */
+  bool profile;           /**< collect per-operator timings (vp_session_profile) */
+  uint8_t reserved[64];
+} vp_session_options;
+
+VP_API vp_session_options vp_session_options_default(void);
+
+/** An executable instance of a model; one thread at a time. Opaque. */
+typedef struct vp_session vp_session;
+
+/**
+ * Build the XNNPACK runtime for @p model. @p model must outlive the session.
+ * @param options NULL for defaults.
+ */
+VP_API vp_status vp_session_create(const vp_model *model, const vp_session_options *options,
+                                   vp_session **out);
+VP_API void vp_session_destroy(vp_session *session);
+
+/** The session-owned buffer of input @p index (float32, NHWC), or NULL for a bad
+ *  index. Valid until the session is destroyed or the input is re-bound. */
+VP_API float *vp_session_input(vp_session *session, int32_t index);
+/** The buffer of output @p index, valid until the next run or re-bind. */
+VP_API const float *vp_session_output(vp_session *session, int32_t index);
+
+/**
+ * Zero-copy: run input @p index straight from @p buffer (borrowed; must hold
+ * size_bytes + VP_TENSOR_PADDING bytes and stay valid while bound). NULL
+ * restores the session's own buffer.
+ */
+VP_API vp_status vp_session_bind_input(vp_session *session, int32_t index, float *buffer);
+/** Zero-copy: write output @p index straight into @p buffer (same rules). */
+VP_API vp_status vp_session_bind_output(vp_session *session, int32_t index, float *buffer);
+
+/** Run the network once on the current inputs. */
+VP_API vp_status vp_session_run(vp_session *session);
+
+/** One profiled step: an XNNPACK segment or a C kernel between segments. */
+typedef struct vp_profile_entry {
+  const char *name;    /**< operator kind, e.g. "DEPTHWISE_CONV_2D" */
+  int64_t total_ns;    /**< accumulated over the runs since profiling began */
+  int64_t calls;
+  int64_t macs;        /**< per call */
+} vp_profile_entry;
+
+/** Per-operator-kind timings gathered while options.profile was set. */
+VP_API int32_t vp_session_profile(const vp_session *session, const vp_profile_entry **entries);
+
+/* ---- Model store ------------------------------------------------------- */
+
+/**
+ * The folder models are read from: $VPIPE_MODELS if set, else
+ * $XDG_DATA_HOME/vpipe/models, else ~/.local/share/vpipe/models.
+ * @return VP_OK, or VP_ERANGE if @p size is too small.
+ */
+VP_API vp_status vp_models_dir(char *buf, size_t size);
+
+/**
+ * Load one of MediaPipe's models by name ("face_landmark", ...), from
+ * @p models_dir (NULL: vp_models_dir()). The file's SHA-256 is checked
+ * against the pinned one; a missing or corrupted model fails with a message
+ * that says how to fetch it (`vpipe models fetch`).
+ */
+VP_API vp_status vp_model_create_by_name(const char *name, const char *models_dir,
+                                         vp_model **out);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* VPIPE_MODEL_H */

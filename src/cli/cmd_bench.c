@@ -1,0 +1,11 @@
+/* vpipe bench (layer: cli). Placeholder until its implementation lands. */
+#include <stdio.h>
+
+#include "cli/commands.h"
+
+int vp_cmd_bench(int argc, char **argv) {
+  (void)argc;
+  (void)argv;
+  fprintf(stderr, "vpipe bench: not available in this build yet\n");
+  return 1;
+}

@@ -1,0 +1,11 @@
+/* vpipe models (layer: cli). Placeholder until its implementation lands. */
+#include <stdio.h>
+
+#include "cli/commands.h"
+
+int vp_cmd_models(int argc, char **argv) {
+  (void)argc;
+  (void)argv;
+  fprintf(stderr, "vpipe models: not available in this build yet\n");
+  return 1;
+}
