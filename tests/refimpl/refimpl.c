@@ -754,18 +754,19 @@ static vp_status k_landmarks_to_matrix(ctx *c) {
   if (n % 3) return OPERR(VP_ESHAPE, op, "landmarks are not triples (%zu values)", n);
   int32_t nl = (int32_t)(n / 3);
   if (count_of(c->out) != 16) return OPERR(VP_ESHAPE, op, "output must have 16 values");
-  if (p->num_subset_idxs <= 0 || p->num_subset_idxs > 32)
-    return OPERR(VP_EFORMAT, op, "bad subset size %d", p->num_subset_idxs);
+  if (p->version == 1)
+    return OPERR(VP_EUNSUPPORTED, op, "version 1 of this operator is not implemented");
+  if (p->num_subset_idxs <= 0 || !p->subset_idxs)
+    return OPERR(VP_EFORMAT, op, "empty landmark subset");
   if (p->output_width <= 0 || p->output_height <= 0)
     return OPERR(VP_EFORMAT, op, "bad output size %dx%d", p->output_width, p->output_height);
-  for (int32_t k = 0; k < 2; k++)
-    if (p->rotation_idx[k] < 0 || p->rotation_idx[k] >= nl)
-      return OPERR(VP_EFORMAT, op, "rotation index %d out of range", p->rotation_idx[k]);
+  int32_t li = p->left_rotation_idx, ri = p->right_rotation_idx;
+  if (li < 0 || li >= nl || ri < 0 || ri >= nl)
+    return OPERR(VP_EFORMAT, op, "rotation landmarks %d, %d out of range", li, ri);
   for (int32_t k = 0; k < 2 * p->num_subset_idxs; k++)
     if (p->subset_idxs[k] < 0 || p->subset_idxs[k] >= nl)
       return OPERR(VP_EFORMAT, op, "subset index %d out of range", p->subset_idxs[k]);
   const float *lm = c->x[0];
-  int32_t li = p->rotation_idx[0], ri = p->rotation_idx[1];
   double rot = p->target_rotation_radians -
                atan2((double)lm[ri * 3 + 1] - lm[li * 3 + 1], (double)lm[ri * 3] - lm[li * 3]);
   double cr = cos(rot), sr = sin(rot);
@@ -794,12 +795,12 @@ static vp_status k_landmarks_to_matrix(ctx *c) {
   return VP_OK;
 }
 
-/* MediaPipe TransformTensorBilinear, version 2
+/* MediaPipe TransformTensorBilinear
  * (mediapipe/util/tflite/operations/transform_tensor_bilinear.cc): output
- * pixel (x, y) samples the input at M * (x + 0.5, y + 0.5) - 0.5, i.e. the
- * matrix's translation is corrected by (m0 + m1 - 1) / 2 (the CPU kernel does
- * this unconditionally). Samples outside [0, W-1] x [0, H-1] are 0;
- * neighbours past the edge read as 0. */
+ * pixel (x, y) samples the input at M * (x, y). Version 2 (the reader sets
+ * align_corners for it) samples at M * (x + 0.5, y + 0.5) - 0.5, i.e. the
+ * matrix's translation is corrected by (m0 + m1 - 1) / 2. Samples outside
+ * [0, W-1] x [0, H-1] are 0; neighbours past the edge read as 0. */
 static vp_status k_transform_tensor_bilinear(ctx *c) {
   const vp__op *op = c->op;
   const vp__tensor *in = c->in[0];
@@ -813,8 +814,10 @@ static vp_status k_transform_tensor_bilinear(ctx *c) {
   if ((st = need_dims4(op, c->out, 1, oh, ow, ch))) return st;
   const float *m = c->x[1];
   double mx[4] = {m[0], m[1], m[2], m[3]}, my[4] = {m[4], m[5], m[6], m[7]};
-  mx[3] += mx[0] * 0.5 + mx[1] * 0.5 - 0.5;
-  my[3] += my[0] * 0.5 + my[1] * 0.5 - 0.5;
+  if (op->custom.align_corners) {
+    mx[3] += mx[0] * 0.5 + mx[1] * 0.5 - 0.5;
+    my[3] += my[0] * 0.5 + my[1] * 0.5 - 0.5;
+  }
   for (int32_t y = 0; y < oh; y++)
     for (int32_t x = 0; x < ow; x++) {
       double tx = mx[0] * x + mx[1] * y + mx[3];
@@ -838,23 +841,54 @@ static vp_status k_transform_tensor_bilinear(ctx *c) {
   return VP_OK;
 }
 
-/* MediaPipe TransformLandmarks, version 2
+/* MediaPipe TransformLandmarks
  * (mediapipe/util/tflite/operations/transform_landmarks.cc): each landmark
- * (x, y[, z]) becomes (M0 x + M1 y + M3, M4 x + M5 y + M7[, z]). */
+ * (x, y[, z]) becomes (M0 x + M1 y + s M3, M4 x + M5 y + s M7[, z]); version 1
+ * has a `scale` s and a `dimensions` option, version 2 neither (s = 1, the
+ * dimension is the input's last). */
 static vp_status k_transform_landmarks(ctx *c) {
   const vp__op *op = c->op;
   const vp__tensor *in = c->in[0];
   if (!c->in[1] || count_of(c->in[1]) != 16) return OPERR(VP_ESHAPE, op, "needs a 4x4 matrix");
   if (!same_dims(in, c->out)) return OPERR(VP_ESHAPE, op, "output shape differs from input");
-  int32_t dim = in->dims[in->rank - 1];
+  int32_t dim = op->custom.dimensions > 0 ? op->custom.dimensions : in->dims[in->rank - 1];
   if (dim != 2 && dim != 3) return OPERR(VP_ESHAPE, op, "landmark dimension %d", dim);
+  if (count_of(in) % (size_t)dim) return OPERR(VP_ESHAPE, op, "input is not %d-vectors", dim);
+  double sc = (op->custom.version == 1 && op->custom.scale != 0) ? op->custom.scale : 1.0;
   const float *m = c->x[1];
   size_t n = count_of(in) / (size_t)dim;
   for (size_t i = 0; i < n; i++) {
     double x = c->x[0][i * dim], y = c->x[0][i * dim + 1];
-    c->y[i * dim] = (float)(m[0] * x + m[1] * y + m[3]);
-    c->y[i * dim + 1] = (float)(m[4] * x + m[5] * y + m[7]);
+    c->y[i * dim] = (float)(m[0] * x + m[1] * y + sc * m[3]);
+    c->y[i * dim + 1] = (float)(m[4] * x + m[5] * y + sc * m[7]);
     if (dim == 3) c->y[i * dim + 2] = c->x[0][i * dim + 2];
+  }
+  return VP_OK;
+}
+
+/* IEEE 754 binary16 to float. */
+static float half_to_float(uint16_t h) {
+  int32_t e = (h >> 10) & 0x1f, m = h & 0x3ff;
+  double v;
+  if (e == 0) v = ldexp(m, -24);                        /* subnormal */
+  else if (e == 31) v = m ? NAN : INFINITY;
+  else v = ldexp(m + 1024, e - 25);
+  return (float)((h & 0x8000) ? -v : v);
+}
+
+/* DEQUANTIZE of a float16 constant (vp__graph_prepare normally folds these
+ * away at load; handled here so the reference does not depend on it). */
+static vp_status k_dequantize(ctx *c) {
+  const vp__tensor *in = c->in[0];
+  if (!in->data || in->dtype != VP_DTYPE_F16)
+    return OPERR(VP_EUNSUPPORTED, c->op, "only float16 constants can be dequantized");
+  size_t n = count_of(in);
+  if (count_of(c->out) != n || in->size_bytes < 2 * n)
+    return OPERR(VP_ESHAPE, c->op, "element counts differ");
+  for (size_t i = 0; i < n; i++) {
+    uint16_t h;
+    memcpy(&h, (const uint8_t *)in->data + 2 * i, 2);
+    c->y[i] = half_to_float(h);
   }
   return VP_OK;
 }
@@ -899,6 +933,7 @@ static vp_status run_op(vp_ref *r, const vp__op *op) {
     case VP_OP_FULLY_CONNECTED: return k_fully_connected(&c);
     case VP_OP_STRIDED_SLICE: return k_strided_slice(&c);
     case VP_OP_TRANSPOSE: return k_transpose(&c);
+    case VP_OP_DEQUANTIZE: return k_dequantize(&c);
     case VP_OP_CUSTOM_CONV2D_TRANSPOSE_BIAS: return k_transpose_conv_bias(&c);
     case VP_OP_CUSTOM_LANDMARKS_TO_TRANSFORM_MATRIX: return k_landmarks_to_matrix(&c);
     case VP_OP_CUSTOM_TRANSFORM_TENSOR_BILINEAR: return k_transform_tensor_bilinear(&c);
@@ -911,6 +946,7 @@ static vp_status run_op(vp_ref *r, const vp__op *op) {
 /* Inputs whose values are parameters (read as int32 constants), not data. */
 static bool is_param_input(const vp__op *op, int32_t k) {
   switch (op->code) {
+    case VP_OP_DEQUANTIZE: return k == 0;
     case VP_OP_PAD:
     case VP_OP_MEAN:
     case VP_OP_TRANSPOSE:

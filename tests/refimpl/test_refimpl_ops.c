@@ -509,11 +509,12 @@ static void test_custom(void) {
                           "Landmarks2TransformMatrix", 1, &x, 1, &y);
     op->custom.output_width = op->custom.output_height = 10;
     op->custom.scale_x = op->custom.scale_y = 1;
-    op->custom.rotation_idx[0] = 0;
-    op->custom.rotation_idx[1] = 1;
-    int32_t subset[4] = {0, 1, 2, 3};
+    op->custom.version = 2;
+    op->custom.left_rotation_idx = 0;
+    op->custom.right_rotation_idx = 1;
+    static const int32_t subset[4] = {0, 1, 2, 3};
     op->custom.num_subset_idxs = v ? 1 : 2;
-    memcpy(op->custom.subset_idxs, subset, sizeof subset);
+    op->custom.subset_idxs = subset;
     vp_gb_io(g, 1, &x, 1, &y);
     if (v == 0) {
       const float *in[1] = {(float[]){0, 0, 0, 10, 0, 0, 0, 20, 0, 10, 20, 0}};
@@ -538,8 +539,10 @@ static void test_custom(void) {
     int32_t m = ten(g, "m", 3, 1, 4, 4, 0, NULL);
     int32_t n = v ? 3 : 2;
     int32_t y = ten(g, "y", 4, 1, n, n, 1, NULL);
-    vp_gb_op(g, VP_OP_CUSTOM_TRANSFORM_TENSOR_BILINEAR, "TransformTensorBilinear", 2,
-             (int32_t[]){x, m}, 1, &y);
+    vp__op *op = vp_gb_op(g, VP_OP_CUSTOM_TRANSFORM_TENSOR_BILINEAR, "TransformTensorBilinear",
+                          2, (int32_t[]){x, m}, 1, &y);
+    op->custom.version = 2;
+    op->custom.align_corners = true;
     vp_gb_io(g, 2, (int32_t[]){x, m}, 1, &y);
     float s = v ? 0.5f : 1.0f;
     const float mat[16] = {s, 0, 0, 0, 0, s, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1};
