@@ -44,6 +44,7 @@ static int32_t act4(vp__graph *g, const char *name, int32_t n, int32_t h, int32_
 }
 
 static double worst = 0;
+static int32_t threads = 1; /* intra-op threads of the session */
 
 /* Run @p g with random inputs in [lo, hi) through both engines and compare
  * every output. Frees @p g. */
@@ -52,7 +53,7 @@ static void run_case(const char *what, vp__graph *g, float lo, float hi) {
   vp_session *s = NULL;
   vp_model model = {.graph = g};
   vp_session_options so = vp_session_options_default();
-  so.num_threads = 1;
+  so.num_threads = threads;
   if (vp_ref_create(g, &r) != VP_OK) {
     fprintf(stderr, "%s: reference create: %s\n", what, vp_last_error());
     vp_test_failures++;
@@ -139,8 +140,8 @@ static void dw_case(int32_t h, int32_t w, int32_t cin, int32_t mult, int32_t k, 
   op->activation = act;
   vp_gb_io(g, 1, &x, 1, &y);
   char what[128];
-  snprintf(what, sizeof what, "DEPTHWISE %dx%dx%d m%d k%d s%d d%d %s act%d", h, w, cin, mult, k,
-           stride, dil, pad == VP_PAD_SAME ? "SAME" : "VALID", (int)act);
+  snprintf(what, sizeof what, "DEPTHWISE %dx%dx%d m%d k%d s%d d%d %s act%d t%d", h, w, cin, mult,
+           k, stride, dil, pad == VP_PAD_SAME ? "SAME" : "VALID", (int)act, threads);
   run_case(what, g, -1, 1);
 }
 
@@ -399,6 +400,17 @@ int main(void) {
   dw_case(8, 8, 3, 2, 3, 1, 1, VP_PAD_VALID, VP_ACT_NONE);
   dw_case(12, 12, 4, 1, 3, 1, 2, VP_PAD_SAME, VP_ACT_NONE);
   dw_case(9, 8, 5, 1, 3, 2, 1, VP_PAD_VALID, VP_ACT_NONE);
+  /* Wider ones: channel tails past 16, rows not a multiple of 4 pixels (the
+   * session's own AVX-512 depthwise kernel works in 16-channel vectors and
+   * 4-pixel blocks), and on two threads (rows split over the pool). */
+  dw_case(13, 17, 24, 1, 3, 1, 1, VP_PAD_SAME, VP_ACT_NONE);
+  dw_case(14, 19, 32, 1, 5, 2, 1, VP_PAD_SAME, VP_ACT_RELU);
+  dw_case(16, 16, 40, 1, 3, 2, 1, VP_PAD_VALID, VP_ACT_RELU6);
+  threads = 2;
+  dw_case(12, 21, 16, 1, 5, 1, 1, VP_PAD_SAME, VP_ACT_NONE);
+  dw_case(15, 23, 48, 1, 3, 2, 1, VP_PAD_SAME, VP_ACT_RELU);
+  conv_case(12, 12, 8, 16, 3, 2, 1, VP_PAD_SAME, VP_ACT_RELU, true);
+  threads = 1;
   /* ADD / MUL / SUB broadcasting: same shape, [C] vector, [1,1,1,C], a
    * per-pixel [1,H,W,1] gate, both inputs broadcast, fused RELU. */
   int32_t s4[4] = {1, 5, 6, 8}, c1[1] = {8}, c4[4] = {1, 1, 1, 8}, p4[4] = {1, 5, 6, 1};
