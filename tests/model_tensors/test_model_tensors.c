@@ -157,7 +157,8 @@ static double rel_err_sampled(const float *full, const float *mp, size_t samples
   double m = 0;
   for (size_t k = 0; k < samples; k++) {
     double d = fabs((double)full[off + k * stride] - mp[k]);
-    if (!(d <= m)) m = d; /* NaN propagates as a failure */
+    if (d != d) return NAN; /* a NaN anywhere fails the comparison */
+    if (d > m) m = d;
   }
   return m / (scale > 0 ? scale : 1e-30);
 }
