@@ -29,6 +29,7 @@
 #endif
 
 typedef struct dw_state {
+  int32_t in_t; /* tensor read (a folded PAD's input) */
   int32_t ih, iw, c, oh, ow, kh, kw, sh, sw, pad_t, pad_l, cp;
   float lo, hi;
   float *w;    /* [kh*kw][cp] */
@@ -122,7 +123,7 @@ static bool have_avx512(void) {
 static vp_status k_dwconv(const vp__kernel_ctx *c) {
 #ifdef VP_HAVE_DW_AVX512
   dw_state *s = c->state;
-  s->in = c->ptr[c->op->inputs[0]];
+  s->in = c->ptr[s->in_t];
   s->out = c->ptr[c->op->outputs[0]];
   if (c->threadpool)
     pthreadpool_parallelize_1d(c->threadpool, dw_row, s, (size_t)s->oh, 0);
@@ -163,9 +164,9 @@ bool vp__dwconv_applies(const vp__graph *g, const vp__op *op) {
 #endif
 }
 
-vp_status vp__dwconv_prepare(const vp__graph *g, const vp__op *op, vp__kernel_fn *fn, void **state,
-                             void (**state_free)(void *)) {
-  const vp__tensor *a = &g->tensors[op->inputs[0]], *w = &g->tensors[op->inputs[1]];
+vp_status vp__dwconv_prepare(const vp__graph *g, const vp__op *op, const vp__fold *fold, vp__kernel_fn *fn,
+                             void **state, void (**state_free)(void *)) {
+  const vp__tensor *a = &g->tensors[fold ? fold->input : op->inputs[0]], *w = &g->tensors[op->inputs[1]];
   const vp__tensor *o = &g->tensors[op->outputs[0]];
   const vp__tensor *bias = op->num_inputs > 2 && op->inputs[2] >= 0 ? &g->tensors[op->inputs[2]] : NULL;
   dw_state *s = calloc(1, sizeof *s);
@@ -180,7 +181,11 @@ vp_status vp__dwconv_prepare(const vp__graph *g, const vp__op *op, vp__kernel_fn
   s->sh = op->stride_h;
   s->sw = op->stride_w;
   s->cp = (s->c + 15) / 16 * 16;
-  if (op->padding == VP_PAD_SAME) {
+  s->in_t = fold ? fold->input : op->inputs[0];
+  if (fold) {
+    s->pad_t = (int32_t)fold->top;
+    s->pad_l = (int32_t)fold->left;
+  } else if (op->padding == VP_PAD_SAME) {
     int32_t th = (s->oh - 1) * s->sh + s->kh - s->ih, tw = (s->ow - 1) * s->sw + s->kw - s->iw;
     s->pad_t = th > 0 ? th / 2 : 0;
     s->pad_l = tw > 0 ? tw / 2 : 0;
