@@ -350,6 +350,98 @@ static void shape_cases(void) {
   }
 }
 
+static int32_t pad4(vp__graph *g, int32_t x, const int32_t p[8], int32_t out) {
+  int32_t pt = vp_gb_tensor_i32(g, "pads", 2, (int32_t[]){4, 2}, p);
+  vp_gb_op(g, VP_OP_PAD, "PAD", 2, (int32_t[]){x, pt}, 1, &out);
+  return out;
+}
+
+/* Multi-operator patterns the session fuses (an explicit spatial PAD folded
+ * into the VALID convolution after it; PAD of channels + ADD + PRELU/RELU/
+ * RELU6 as one pass), as MediaPipe's detectors build their residual blocks,
+ * plus variants where the fusion must not apply. */
+static void fusion_cases(void) {
+  for (int v = 0; v < 5; v++) {
+    /* x[1,8,8,16] -> PAD (bottom/right 1) -> DEPTHWISE 3x3 s2 VALID ->
+     * CONV 1x1 -> 24 channels; shortcut: MAX_POOL 2x2 s2 -> PAD channels to
+     * 24; ADD; then PRELU (v0), RELU (v1), RELU6 (v2), a fused RELU on the
+     * ADD (v3), or PRELU with the ADD output also a graph output (v4: no
+     * fusion into PRELU allowed). */
+    vp__graph *g = vp_gb_new();
+    int32_t x = act4(g, "x", 1, 8, 8, 16);
+    int32_t xp = pad4(g, x, (int32_t[]){0, 0, 0, 1, 0, 1, 0, 0}, act4(g, "xp", 1, 9, 9, 16));
+    int32_t dw = act4(g, "dw", 1, 4, 4, 16);
+    int32_t dwf = rconst(g, "dww", 4, (int32_t[]){1, 3, 3, 16}, -1, 1);
+    int32_t dwb = rconst(g, "dwb", 1, (int32_t[]){16}, -1, 1);
+    vp__op *op = vp_gb_op(g, VP_OP_DEPTHWISE_CONV_2D, "DEPTHWISE_CONV_2D", 3,
+                          (int32_t[]){xp, dwf, dwb}, 1, &dw);
+    op->stride_w = op->stride_h = 2;
+    int32_t pw = act4(g, "pw", 1, 4, 4, 24);
+    int32_t pwf = rconst(g, "pww", 4, (int32_t[]){24, 1, 1, 16}, -0.5f, 0.5f);
+    int32_t pwb = rconst(g, "pwb", 1, (int32_t[]){24}, -1, 1);
+    vp_gb_op(g, VP_OP_CONV_2D, "CONV_2D", 3, (int32_t[]){dw, pwf, pwb}, 1, &pw);
+    int32_t mp = act4(g, "mp", 1, 4, 4, 16);
+    op = vp_gb_op(g, VP_OP_MAX_POOL_2D, "MAX_POOL_2D", 1, &x, 1, &mp);
+    op->filter_w = op->filter_h = 2;
+    op->stride_w = op->stride_h = 2;
+    int32_t mpp = pad4(g, mp, (int32_t[]){0, 0, 0, 0, 0, 0, 0, 8}, act4(g, "mpp", 1, 4, 4, 24));
+    int32_t sum = act4(g, "sum", 1, 4, 4, 24);
+    op = vp_gb_op(g, VP_OP_ADD, "ADD", 2, (int32_t[]){pw, mpp}, 1, &sum);
+    int32_t y = sum;
+    if (v == 3) {
+      op->activation = VP_ACT_RELU;
+    } else {
+      y = act4(g, "y", 1, 4, 4, 24);
+      if (v == 0 || v == 4) {
+        int32_t al = rconst(g, "alpha", 3, (int32_t[]){1, 1, 24}, 0, 0.5f);
+        vp_gb_op(g, VP_OP_PRELU, "PRELU", 2, (int32_t[]){sum, al}, 1, &y);
+      } else {
+        vp_gb_op(g, v == 1 ? VP_OP_RELU : VP_OP_RELU6, v == 1 ? "RELU" : "RELU6", 1, &sum, 1, &y);
+      }
+    }
+    if (v == 4) vp_gb_io(g, 1, &x, 2, (int32_t[]){y, sum});
+    else vp_gb_io(g, 1, &x, 1, &y);
+    static const char *names[5] = {
+        "residual block: PAD+DW s2, PAD-channels+ADD+PRELU", "residual block: ... ADD+RELU",
+        "residual block: ... ADD+RELU6", "residual block: ... ADD(fused RELU)",
+        "residual block: ADD also an output, PRELU"};
+    run_case(names[v], g, -2, 2);
+  }
+  for (int v = 0; v < 3; v++) {
+    /* Explicit PAD then a VALID CONV_2D / DEPTHWISE: symmetric 2-pixel pad
+     * before a 5x5 depthwise, an asymmetric (0,1) pad before a 3x3 s2 conv,
+     * and a pad whose output is used twice (must not be folded). */
+    vp__graph *g = vp_gb_new();
+    int32_t x = act4(g, "x", 1, 9, 10, 8);
+    int32_t y;
+    if (v == 0) {
+      int32_t xp = pad4(g, x, (int32_t[]){0, 0, 2, 2, 2, 2, 0, 0}, act4(g, "xp", 1, 13, 14, 8));
+      y = act4(g, "y", 1, 9, 10, 8);
+      int32_t f = rconst(g, "w", 4, (int32_t[]){1, 5, 5, 8}, -1, 1);
+      vp_gb_op(g, VP_OP_DEPTHWISE_CONV_2D, "DEPTHWISE_CONV_2D", 3, (int32_t[]){xp, f, -1}, 1, &y);
+      vp_gb_io(g, 1, &x, 1, &y);
+      run_case("PAD 2,2 + DEPTHWISE 5x5 VALID", g, -1, 1);
+    } else {
+      int32_t xp = pad4(g, x, (int32_t[]){0, 0, 0, 1, 0, 1, 0, 0}, act4(g, "xp", 1, 10, 11, 8));
+      y = act4(g, "y", 1, 4, 5, 6);
+      int32_t f = rconst(g, "w", 4, (int32_t[]){6, 3, 3, 8}, -1, 1);
+      int32_t b = rconst(g, "b", 1, (int32_t[]){6}, -1, 1);
+      vp__op *op = vp_gb_op(g, VP_OP_CONV_2D, "CONV_2D", 3, (int32_t[]){xp, f, b}, 1, &y);
+      op->stride_w = op->stride_h = 2;
+      op->activation = VP_ACT_RELU6;
+      if (v == 1) {
+        vp_gb_io(g, 1, &x, 1, &y);
+        run_case("PAD 0,1 + CONV_2D 3x3 s2 VALID", g, -1, 1);
+      } else {
+        int32_t z = act4(g, "z", 1, 10, 11, 8);
+        vp_gb_op(g, VP_OP_RELU, "RELU", 1, &xp, 1, &z);
+        vp_gb_io(g, 1, &x, 2, (int32_t[]){y, z});
+        run_case("PAD used twice + CONV_2D s2 VALID", g, -1, 1);
+      }
+    }
+  }
+}
+
 /* Landmarks -> Landmarks2TransformMatrix -> TransformTensorBilinear and
  * TransformLandmarks, as face_landmark_with_attention chains them. */
 static void custom_chain_case(void) {
@@ -452,6 +544,7 @@ int main(void) {
   transpose_conv_case(5, 5, 4, 2, 3, 2, VP_PAD_SAME);
   transpose_conv_case(4, 4, 3, 2, 4, 2, VP_PAD_VALID);
   shape_cases();
+  fusion_cases();
   custom_chain_case();
   printf("worst relative error: %.2e\n", worst);
   return TEST_EXIT();
