@@ -4,7 +4,8 @@
  *   reference vs MediaPipe  <= 1e-3 of the output's largest magnitude
  *   XNNPACK   vs MediaPipe  <= 1e-3 of the output's largest magnitude
  *   XNNPACK   vs reference  <= XNN_VS_REF_MAX (max) and XNN_VS_REF_RMS (RMS)
- *                              of the reference output's largest magnitude
+ *                              of the reference output's largest magnitude,
+ *                              with one and with two intra-op threads
  * and prints the measured maximum relative error of each output.
  *
  * usage: test_model_tensors MODEL   (one ctest per model)
@@ -263,10 +264,22 @@ int main(int argc, char **argv) {
     fprintf(stderr, "%s: XNNPACK session failed: %s\n", name, vp_last_error());
     vp_test_failures++;
   }
+  /* The same on two intra-op threads (kernels that split rows over the pool). */
+  vp_session *s2 = NULL;
+  so.num_threads = 2;
+  vp_status xst2 = vp_session_create(model, &so, &s2);
+  if (xst2 == VP_OK) {
+    memcpy(vp_session_input(s2, 0), input, in_count * sizeof(float));
+    xst2 = vp_session_run(s2);
+  }
+  if (xst2 != VP_OK) {
+    fprintf(stderr, "%s: XNNPACK session (2 threads) failed: %s\n", name, vp_last_error());
+    vp_test_failures++;
+  }
 
   printf("%s (reference interpreter %.0f ms)\n", name, ref_ms);
-  printf("  %-22s %10s %11s %11s %11s %11s\n", "output", "max|MP|", "ref-vs-MP", "xnn-vs-MP",
-         "xnn-vs-ref", "(rms)");
+  printf("  %-22s %10s %11s %11s %11s %11s %11s\n", "output", "max|MP|", "ref-vs-MP",
+         "xnn-vs-MP", "xnn-vs-ref", "(rms)", "2thr-vs-ref");
   for (int k = 0; k < nout; k++) {
     const cJSON *o = cJSON_GetArrayItem(outs, k);
     const char *oname = cJSON_GetObjectItem(o, "name")->valuestring;
@@ -298,14 +311,26 @@ int main(int argc, char **argv) {
     const float *yx = xst == VP_OK ? vp_session_output(s, k) : NULL;
     double e_ref = yr ? rel_err_sampled(yr, mp, samples, off, stride, mp_max) : NAN;
     double e_xnn = yx ? rel_err_sampled(yx, mp, samples, off, stride, mp_max) : NAN;
-    double e_xr = NAN, rms_xr = NAN;
-    if (yr && yx) {
+    const float *yx2 = xst2 == VP_OK ? vp_session_output(s2, k) : NULL;
+    double e_xr = NAN, rms_xr = NAN, e_xr2 = NAN, rms_xr2 = NAN;
+    if (yr) {
       double ref_max = max_abs(yr, count);
-      e_xr = rel_err_sampled(yx, yr, count, 0, 1, ref_max);
-      rms_xr = rel_rms(yx, yr, count, ref_max);
+      if (yx) {
+        e_xr = rel_err_sampled(yx, yr, count, 0, 1, ref_max);
+        rms_xr = rel_rms(yx, yr, count, ref_max);
+      }
+      if (yx2) {
+        e_xr2 = rel_err_sampled(yx2, yr, count, 0, 1, ref_max);
+        rms_xr2 = rel_rms(yx2, yr, count, ref_max);
+      }
     }
-    printf("  %-22s %10.5g %11.3e %11.3e %11.3e %11.3e\n", oname, mp_max, e_ref, e_xnn, e_xr,
-           rms_xr);
+    printf("  %-22s %10.5g %11.3e %11.3e %11.3e %11.3e %11.3e\n", oname, mp_max, e_ref, e_xnn,
+           e_xr, rms_xr, e_xr2);
+    if (yr && yx2 && !(e_xr2 <= XNN_VS_REF_MAX && rms_xr2 <= XNN_VS_REF_RMS)) {
+      fprintf(stderr, "%s %s: XNNPACK (2 threads) vs reference max %.3e, rms %.3e\n", name,
+              oname, e_xr2, rms_xr2);
+      vp_test_failures++;
+    }
     /* Developer aid: VPIPE_TENSORS_DUMP=DIR writes both full outputs. */
     const char *dump = getenv("VPIPE_TENSORS_DUMP");
     for (int w = 0; dump && w < 2; w++) {
@@ -333,6 +358,7 @@ int main(int argc, char **argv) {
     }
     free(mp);
   }
+  vp_session_destroy(s2);
   vp_session_destroy(s);
   vp_ref_destroy(r);
 done:
