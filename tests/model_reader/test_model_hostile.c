@@ -154,6 +154,8 @@ static void test_hostile_specs(void) {
   CASE((s.sparse_filter = 1, s.sparse_segments[3] = 9), VP_EFORMAT, "past 4 indices");
   CASE((s.sparse_filter = 1, s.sparse_nseg = 2), VP_EFORMAT, "out of 2");
   CASE((s.sparse_filter = 1, s.sparse_nseg = 0), VP_EFORMAT, "segment");
+  CASE((s.sparse_filter = 1, s.filter_dims[0] = 30000, s.filter_dims[1] = 100,
+        s.filter_dims[2] = 100), VP_EUNSUPPORTED, "densifying");
   /* Custom operators' options. */
   static const uint8_t short_opts[4] = {1, 0, 0, 0};
   static const uint8_t bad_pad[12] = {7, 0, 0, 0, 2, 0, 0, 0, 2, 0, 0, 0};
