@@ -30,7 +30,9 @@
 #endif
 
 typedef struct dw_state {
-  int32_t in_t; /* tensor read (a folded PAD's input) */
+  int32_t in_t;  /* tensor read (a folded PAD's input) */
+  int32_t out_t; /* tensor written (an absorbed activation's output) */
+  bool hswish;   /* HARD_SWISH epilogue */
   int32_t ih, iw, c, oh, ow, kh, kw, sh, sw, pad_t, pad_l, cp;
   float lo, hi;
   float *w;    /* [kh*kw][cp] */
@@ -40,6 +42,17 @@ typedef struct dw_state {
 } dw_state;
 
 #ifdef VP_HAVE_DW_AVX512
+
+/* Output activation: clamp, then optionally x * relu6(x + 3) / 6. */
+__attribute__((target("avx512f"), always_inline)) static inline __m512 dw_act(const dw_state *s, __m512 v) {
+  v = _mm512_min_ps(_mm512_max_ps(v, _mm512_set1_ps(s->lo)), _mm512_set1_ps(s->hi));
+  if (s->hswish) {
+    __m512 t = _mm512_add_ps(v, _mm512_set1_ps(3.0f));
+    t = _mm512_min_ps(_mm512_max_ps(t, _mm512_setzero_ps()), _mm512_set1_ps(6.0f));
+    v = _mm512_mul_ps(v, _mm512_mul_ps(t, _mm512_set1_ps(1.0f / 6.0f)));
+  }
+  return v;
+}
 
 /* One output pixel with bounds checks (edges of the image). */
 __attribute__((target("avx512f"))) static inline void dw_pixel(const dw_state *s, int32_t oy, int32_t ox, int32_t cb,
@@ -59,8 +72,7 @@ __attribute__((target("avx512f"))) static inline void dw_pixel(const dw_state *s
       acc = _mm512_fmadd_ps(x, _mm512_load_ps(wr + (size_t)kx * (size_t)cp), acc);
     }
   }
-  acc = _mm512_min_ps(_mm512_max_ps(acc, _mm512_set1_ps(s->lo)), _mm512_set1_ps(s->hi));
-  _mm512_mask_storeu_ps(o, m, acc);
+  _mm512_mask_storeu_ps(o, m, dw_act(s, acc));
 }
 
 /* T neighbouring output pixels of one 16-channel block, for a k x k kernel
@@ -88,10 +100,8 @@ __attribute__((target("avx512f"), always_inline)) static inline void dw_tile(con
       for (int j = 0; j < T; j++) acc[j] = _mm512_fmadd_ps(x[j * S + kx], w, acc[j]);
     }
   }
-  const __m512 vlo = _mm512_set1_ps(s->lo), vhi = _mm512_set1_ps(s->hi);
 #pragma GCC unroll 8
-  for (int j = 0; j < T; j++)
-    _mm512_mask_storeu_ps(o + (size_t)j * (size_t)c, m, _mm512_min_ps(_mm512_max_ps(acc[j], vlo), vhi));
+  for (int j = 0; j < T; j++) _mm512_mask_storeu_ps(o + (size_t)j * (size_t)c, m, dw_act(s, acc[j]));
 }
 
 __attribute__((target("avx512f"), always_inline)) static inline void dw_row_impl(const dw_state *s, int32_t oy,
@@ -146,7 +156,7 @@ static vp_status k_dwconv(const vp__kernel_ctx *c) {
 #ifdef VP_HAVE_DW_AVX512
   dw_state *s = c->state;
   s->in = c->ptr[s->in_t];
-  s->out = c->ptr[c->op->outputs[0]];
+  s->out = c->ptr[s->out_t];
   void (*row)(void *, size_t) = s->kh == 3 ? (s->sh == 1 ? dw_row_k3s1 : dw_row_k3s2)
                                           : (s->sh == 1 ? dw_row_k5s1 : dw_row_k5s2);
   if (c->threadpool)
@@ -189,8 +199,8 @@ bool vp__dwconv_applies(const vp__graph *g, const vp__op *op) {
 #endif
 }
 
-vp_status vp__dwconv_prepare(const vp__graph *g, const vp__op *op, const vp__fold *fold, vp__kernel_fn *fn,
-                             void **state, void (**state_free)(void *)) {
+vp_status vp__dwconv_prepare(const vp__graph *g, const vp__op *op, const vp__fold *fold, const vp__op *act_op,
+                             int32_t out, vp__kernel_fn *fn, void **state, void (**state_free)(void *)) {
   const vp__tensor *a = &g->tensors[fold ? fold->input : op->inputs[0]], *w = &g->tensors[op->inputs[1]];
   const vp__tensor *o = &g->tensors[op->outputs[0]];
   const vp__tensor *bias = op->num_inputs > 2 && op->inputs[2] >= 0 ? &g->tensors[op->inputs[2]] : NULL;
@@ -207,6 +217,8 @@ vp_status vp__dwconv_prepare(const vp__graph *g, const vp__op *op, const vp__fol
   s->sw = op->stride_w;
   s->cp = (s->c + 15) / 16 * 16;
   s->in_t = fold ? fold->input : op->inputs[0];
+  s->out_t = out;
+  s->hswish = act_op && act_op->code == VP_OP_HARD_SWISH;
   if (fold) {
     s->pad_t = (int32_t)fold->top;
     s->pad_l = (int32_t)fold->left;
@@ -215,7 +227,10 @@ vp_status vp__dwconv_prepare(const vp__graph *g, const vp__op *op, const vp__fol
     s->pad_t = th > 0 ? th / 2 : 0;
     s->pad_l = tw > 0 ? tw / 2 : 0;
   }
-  switch (op->activation) {
+  vp__activation act = op->activation;
+  if (act_op && act_op->code == VP_OP_RELU) act = VP_ACT_RELU;
+  if (act_op && act_op->code == VP_OP_RELU6) act = VP_ACT_RELU6;
+  switch (act) {
     case VP_ACT_RELU: s->lo = 0.0f; s->hi = INFINITY; break;
     case VP_ACT_RELU6: s->lo = 0.0f; s->hi = 6.0f; break;
     case VP_ACT_RELU_N1_TO_1: s->lo = -1.0f; s->hi = 1.0f; break;
