@@ -243,6 +243,26 @@ static vp_status plan_fusions(vp_session *s) {
       }
       continue;
     }
+    if (op->code == VP_OP_DEPTHWISE_CONV_2D && op->activation == VP_ACT_NONE && op->num_outputs == 1 &&
+        vp__dwconv_applies(g, op) && SOLE_USER(op->outputs[0], i)) {
+      /* The activation after a depthwise convolution run by our kernel. */
+      int32_t xi = user[op->outputs[0]];
+      const vp__op *x = &g->ops[xi];
+      if ((x->code == VP_OP_RELU || x->code == VP_OP_RELU6 || x->code == VP_OP_HARD_SWISH) &&
+          x->num_outputs == 1 && x->num_inputs >= 1 && x->inputs[0] == op->outputs[0] &&
+          same_dims(&g->tensors[x->outputs[0]], &g->tensors[op->outputs[0]]) && op->num_inputs <= 8) {
+        vp__op_plan *p = &s->plan[i];
+        if (!p->remapped) {
+          p->remapped = true;
+          p->nrd = op->num_inputs;
+          memcpy(p->rd, op->inputs, sizeof(int32_t) * (size_t)op->num_inputs);
+        }
+        p->wr = x->outputs[0];
+        p->act_op = x;
+        s->plan[xi].exec = VP_EXEC_FUSED;
+      }
+      continue;
+    }
     if (op->code != VP_OP_ADD || op->num_inputs != 2 || op->num_outputs != 1) continue;
     const vp__tensor *o = &g->tensors[op->outputs[0]];
     if (o->dtype != VP_DTYPE_F32 || o->rank < 1 || op->activation == VP_ACT_TANH) continue;
@@ -300,6 +320,7 @@ static vp_status plan_fusions(vp_session *s) {
     rc = vp__add_prepare(g, &f, &p->kernel, &p->state, &p->state_free);
     if (rc != VP_OK) break;
     p->exec = VP_EXEC_KERNEL;
+    p->decided = true;
     p->remapped = true;
     p->nrd = 2;
     p->rd[0] = f.a;
@@ -336,7 +357,7 @@ static vp_status plan_ops(vp_session *s) {
   for (int32_t i = 0; i < g->num_ops; i++) {
     const vp__op *op = &g->ops[i];
     vp__op_plan *p = &s->plan[i];
-    if (p->exec == VP_EXEC_FUSED || (p->remapped && !p->folded)) continue; /* decided by a fusion */
+    if (p->exec == VP_EXEC_FUSED || p->decided) continue; /* decided by a fusion */
     for (int k = 0; k < op->num_outputs; k++) {
       const vp__tensor *t = &g->tensors[op->outputs[k]];
       if (t->dtype != VP_DTYPE_F32)
@@ -379,7 +400,8 @@ static vp_status plan_ops(vp_session *s) {
       continue;
     }
     if (vp__dwconv_applies(g, op)) {
-      vp_status rc = vp__dwconv_prepare(g, op, p->folded ? &p->fold : NULL, &p->kernel, &p->state, &p->state_free);
+      vp_status rc = vp__dwconv_prepare(g, op, p->folded ? &p->fold : NULL, p->act_op, p->remapped ? p->wr : op->outputs[0],
+                                        &p->kernel, &p->state, &p->state_free);
       if (rc != VP_OK) return rc;
       p->exec = VP_EXEC_KERNEL;
       continue;

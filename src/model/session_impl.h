@@ -79,6 +79,8 @@ typedef struct vp__op_plan {
   int32_t nrd, rd[8], wr;
   bool folded;          /* a PAD folded into this convolution */
   vp__fold fold;
+  bool decided;         /* execution chosen by a fusion */
+  const vp__op *act_op; /* RELU / RELU6 / HARD_SWISH absorbed by a depthwise conv */
 } vp__op_plan;
 
 /* xnn_initialize() once per process (thread safe). */
@@ -117,8 +119,10 @@ vp__kernel_fn vp__kernel_for(const vp__graph *g, const vp__op *op, const char **
 /* ---- kernel_dwconv.c: AVX-512 depthwise convolution ------------------ */
 
 bool vp__dwconv_applies(const vp__graph *g, const vp__op *op);
-vp_status vp__dwconv_prepare(const vp__graph *g, const vp__op *op, const vp__fold *fold, vp__kernel_fn *fn,
-                             void **state, void (**state_free)(void *));
+/* @p fold: a folded PAD or NULL; @p act_op: an absorbed RELU / RELU6 /
+ * HARD_SWISH or NULL; @p out: the tensor written. */
+vp_status vp__dwconv_prepare(const vp__graph *g, const vp__op *op, const vp__fold *fold, const vp__op *act_op,
+                             int32_t out, vp__kernel_fn *fn, void **state, void (**state_free)(void *));
 
 /* ---- kernel_add.c: fused residual ADD ---------------------------------- */
 
