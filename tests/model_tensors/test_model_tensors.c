@@ -9,8 +9,8 @@
  * and prints the measured maximum relative error of each output.
  *
  * usage: test_model_tensors MODEL   (one ctest per model)
- * The model comes from $VPIPE_MODELS (else the per-user models folder), the
- * fixtures from $VPIPE_REF/tensors/MODEL. */
+ * The model comes from vp_models_dir() ($VPIPE_MODELS, else the per-user
+ * models folder), the fixtures from $VPIPE_REF/tensors/MODEL. */
 #include <cjson/cJSON.h>
 #include <png.h>
 #include <stdint.h>
@@ -141,17 +141,6 @@ static float *load_input(const char *dir, const cJSON *in, size_t *count) {
   return t;
 }
 
-static void models_dir(char *buf, size_t size) {
-  const char *env = getenv("VPIPE_MODELS");
-  const char *xdg = getenv("XDG_DATA_HOME");
-  const char *home = getenv("HOME");
-  int n;
-  if (env && *env) n = snprintf(buf, size, "%s", env);
-  else if (xdg && *xdg) n = snprintf(buf, size, "%s/vpipe/models", xdg);
-  else n = snprintf(buf, size, "%s/.local/share/vpipe/models", home ? home : ".");
-  if (n < 0 || (size_t)n >= size) buf[0] = 0;
-}
-
 /* Max |a[off + k*stride] - mp[k]| over the samples, relative to @p scale. */
 static double rel_err_sampled(const float *full, const float *mp, size_t samples, size_t off,
                               size_t stride, double scale) {
@@ -204,7 +193,11 @@ int main(int argc, char **argv) {
     return 1;
   }
 
-  models_dir(mdir, sizeof mdir);
+  if (vp_models_dir(mdir, sizeof mdir) != VP_OK) {
+    fprintf(stderr, "models folder: %s\n", vp_last_error());
+    cJSON_Delete(meta);
+    return 1;
+  }
   if (FMT(path, "%s/%s.tflite", mdir, name)) {
     fprintf(stderr, "path too long\n");
     cJSON_Delete(meta);
