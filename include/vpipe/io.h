@@ -203,6 +203,7 @@ typedef struct vp_video_sink_options {
   const char *preset;          /**< libx264 preset (default "veryfast"; live: "ultrafast") */
   int64_t bit_rate;            /**< bits/s for other encoders; 0 = quality-based */
   int32_t threads;             /**< encoder threads, 0 = automatic */
+  int32_t io_timeout_ms;       /**< network outputs: a write blocked this long fails (default 5000) */
   uint8_t reserved[64];
 } vp_video_sink_options;
 

@@ -146,6 +146,7 @@ struct vp_source {
   bool rebase;          /* first frame after a reconnection */
   int64_t gap_wall_ns;
   int64_t frames_decoded; /* including corrupt ones */
+  bool ever_discarded;    /* frames were skipped on purpose: no truncation check */
   char damage[256];
 
   vp_source_stats stats;
@@ -791,16 +792,14 @@ static vp_status finish(vp_source *s) {
                                     s->url_in, (long long)st.decode_errors, (long long)st.corrupt_frames,
                                     (long long)s->seq, s->damage[0] ? "; first error: " : "", s->damage));
   }
-  if (expected > 0 && s->frames_decoded < expected &&
-      (s->dec->skip_frame == AVDISCARD_DEFAULT || s->dec->skip_frame == AVDISCARD_NONE)) {
+  if (expected > 0 && s->frames_decoded < expected && !s->ever_discarded) {
     return fail_sticky(s, vp__error(VP_EFORMAT, "input '%s' is truncated: %lld of %lld frames decoded", s->url_in,
                                     (long long)s->frames_decoded, (long long)expected));
   }
   /* A container that states its duration (Matroska, MP4, ...) but whose frames
    * stop well before it: the file was cut. */
   if (s->info.kind == VP_SOURCE_FILE && s->fmt && s->fmt->duration_estimation_method == AVFMT_DURATION_FROM_STREAM &&
-      s->info.duration_ns > 0 && s->last_pts_ns != INT64_MIN && s->info.fps > 0 &&
-      (s->dec->skip_frame == AVDISCARD_DEFAULT || s->dec->skip_frame == AVDISCARD_NONE)) {
+      s->info.duration_ns > 0 && s->last_pts_ns != INT64_MIN && s->info.fps > 0 && !s->ever_discarded) {
     AVStream *vs = s->fmt->streams[s->vstream];
     int64_t start = vs->start_time != AV_NOPTS_VALUE ? av_rescale_q(vs->start_time, vs->time_base, (AVRational){1, 1000000000})
                                                      : 0;
@@ -891,6 +890,7 @@ vp_status vp_source_read(vp_source *s, vp_frame **out) {
     enum AVDiscard want = d == VP_DISCARD_NONREF ? AVDISCARD_NONREF : d == VP_DISCARD_NONKEY ? AVDISCARD_NONKEY
                                                                                             : AVDISCARD_DEFAULT;
     s->dec->skip_frame = want;
+    if (want != AVDISCARD_DEFAULT) s->ever_discarded = true;
     if (want == AVDISCARD_NONKEY && !(s->pkt->flags & AV_PKT_FLAG_KEY)) {
       stats_add(s, &s->stats.discarded_packets, 1);
       av_packet_unref(s->pkt);
