@@ -175,6 +175,9 @@ VP_API void vp_source_set_discard(vp_source *source, vp_source_discard discard);
 typedef struct vp_source_stats {
   int64_t packets, frames, corrupt_frames, decode_errors, discarded_packets;
   int64_t reconnects, audio_packets;
+  /** Frame memory allocations so far (frame shells, converted frames and their
+   *  FFmpeg frame holders); stops growing in steady state. */
+  int64_t frame_allocations;
 } vp_source_stats;
 VP_API void vp_source_stats_get(const vp_source *source, vp_source_stats *out);
 

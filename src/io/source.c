@@ -56,6 +56,7 @@ typedef struct avframe_cache {
   AVFrame **free;
   int nfree, cap;
   int outstanding;
+  int64_t allocations;
   bool closed;
 } avframe_cache;
 
@@ -75,6 +76,7 @@ static AVFrame *cache_get(avframe_cache *c) {
   pthread_mutex_lock(&c->lock);
   AVFrame *f = c->nfree ? c->free[--c->nfree] : NULL;
   c->outstanding++;
+  if (!f) c->allocations++;
   pthread_mutex_unlock(&c->lock);
   if (!f) f = av_frame_alloc();
   if (!f) {
@@ -127,6 +129,7 @@ struct vp_source {
   vp_frame_pool *shells;
   vp_frame_pool *conv; /* for converted frames, geometry conv_w × conv_h */
   int32_t conv_w, conv_h;
+  int64_t conv_allocations; /* of pools replaced after a size change */
   avframe_cache *avframes;
 
   atomic_bool interrupted;
@@ -213,6 +216,16 @@ void vp_source_stats_get(const vp_source *source, vp_source_stats *out) {
   pthread_mutex_lock(&s->stats_lock);
   *out = s->stats;
   pthread_mutex_unlock(&s->stats_lock);
+  vp_frame_pool_stats ps;
+  vp_frame_pool_stats_get(s->shells, &ps);
+  out->frame_allocations = ps.allocations;
+  vp_frame_pool_stats_get(s->conv, &ps);
+  out->frame_allocations += ps.allocations + s->conv_allocations;
+  if (s->avframes) {
+    pthread_mutex_lock(&s->avframes->lock);
+    out->frame_allocations += s->avframes->allocations;
+    pthread_mutex_unlock(&s->avframes->lock);
+  }
 }
 
 /* ---- input classification ------------------------------------------------ */
@@ -738,6 +751,11 @@ static vp_status deliver(vp_source *s, vp_frame **out) {
     vp__frame_set_release(f, release_avframe, keep);
   } else {
     if (!s->conv || s->conv_w != av->width || s->conv_h != av->height) {
+      if (s->conv) {
+        vp_frame_pool_stats ps;
+        vp_frame_pool_stats_get(s->conv, &ps);
+        s->conv_allocations += ps.allocations;
+      }
       vp_frame_pool_destroy(s->conv); /* frames still out stay valid */
       s->conv = NULL;
       vp_frame_pool_options po = vp_frame_pool_options_default();

@@ -141,6 +141,36 @@ static void test_pixfmt_and_pool(void) {
   for (int i = 0; i < 3; i++) vp_frame_unref(&f[i]);
   vp_source_close(s);
 
+  /* Steady state allocates nothing: 100 frames, two held at a time. */
+  for (int native = 0; native < 2; native++) {
+    path_of(p, sizeof p, "long.mkv");
+    o = vp_source_options_default();
+    o.pixfmt = native ? VP_PIXFMT_NONE : VP_PIXFMT_RGB24;
+    CHECK_STATUS(vp_source_open(p, &o, &s), VP_OK);
+    if (!s) return;
+    vp_frame *hold[2] = {0};
+    int n = 0;
+    vp_source_stats st10;
+    memset(&st10, 0, sizeof st10);
+    while (vp_source_read(s, &g) == VP_OK) {
+      vp_frame_unref(&hold[n % 2]);
+      hold[n % 2] = g;
+      g = NULL;
+      if (++n == 10) vp_source_stats_get(s, &st10);
+    }
+    vp_frame_unref(&hold[0]);
+    vp_frame_unref(&hold[1]);
+    vp_source_stats ss;
+    vp_source_stats_get(s, &ss);
+    CHECK_INT_EQ(n, 100);
+    CHECK_INT_EQ(ss.frame_allocations, st10.frame_allocations);
+    CHECK(ss.frame_allocations <= 2 * o.pool_capacity);
+    fprintf(stderr, "%s: %lld frame allocations for 100 frames\n", native ? "native" : "rgb24",
+            (long long)ss.frame_allocations);
+    vp_source_close(s);
+  }
+  path_of(p, sizeof p, "a.mp4");
+
   /* Native frames (zero copy) outlive the source. */
   CHECK_STATUS(vp_source_open(p, NULL, &s), VP_OK);
   if (!s) return;
@@ -372,11 +402,11 @@ int main(void) {
   if (!vp_test_have_ffmpeg()) return vp_test_skip_or_fail("ffmpeg/ffprobe CLI");
   tmp = vp_test_tmpdir();
   test_containers();
-  test_pixfmt_and_pool();
   test_discard();
   test_images();
   test_bad_inputs();
   test_damaged();
+  test_pixfmt_and_pool();
   test_reference_videos();
   vp_test_rmdir(tmp);
   return TEST_EXIT();
