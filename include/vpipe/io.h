@@ -4,7 +4,7 @@
  *
  * Sources: anything FFmpeg opens — files (MP4, MKV, WebM, AVI, MJPEG, ...), still
  * images (JPEG, PNG, PPM/PGM), image sequences (`img_%04d.png`, a directory, a
- * glob such as `frames/ *.png`), network streams (rtsp://, http(s)://, udp://,
+ * glob such as `frames/ *.png`), standard input (`-`), network streams (rtsp://, http(s)://, udp://,
  * rtp://, srt://) and V4L2 cameras (`/dev/videoN`).
  *
  * Sinks: an encoded video file or a live push URL (rtsp://, rtmp://, srt://,
@@ -92,7 +92,7 @@ typedef struct vp_source_options {
 
   /* Cameras (V4L2). 0 / NULL = device default. */
   int32_t width, height;       /**< requested capture size */
-  double fps;                  /**< requested frame rate */
+  double fps;                  /**< requested frame rate (also the rate of image sequences, default 25) */
   const char *input_format;    /**< requested pixel/compression format: "mjpeg", "yuyv422" */
   int32_t camera_buffers;      /**< requested buffer count (advisory: FFmpeg's v4l2
                                     device picks its own; a warning is logged) */

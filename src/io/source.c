@@ -337,6 +337,11 @@ static vp_status open_input(vp_source *s, bool first) {
   if (s->info.kind == VP_SOURCE_NETWORK && scheme_is(s->url, "rtsp"))
     av_dict_set(&o, "rtsp_transport", s->rtsp_transport ? s->rtsp_transport : "tcp", 0);
   if (s->glob_pattern) av_dict_set(&o, "pattern_type", "glob", 0);
+  if (s->info.kind == VP_SOURCE_IMAGE_SEQUENCE && s->opt.fps > 0) {
+    char b[64];
+    snprintf(b, sizeof b, "%.6g", s->opt.fps);
+    av_dict_set(&o, "framerate", b, 0);
+  }
 
   s->fmt = avformat_alloc_context();
   if (!s->fmt) {
@@ -497,6 +502,7 @@ vp_status vp_source_open(const char *url, const vp_source_options *options, vp_s
   }
 
   /* Classify. */
+  if (strcmp(url, "-") == 0) url = "pipe:0"; /* standard input */
   struct stat sb;
   bool exists = stat(url, &sb) == 0;
   if (strncmp(url, "/dev/video", 10) == 0 ||
@@ -507,6 +513,9 @@ vp_status vp_source_open(const char *url, const vp_source_options *options, vp_s
       st = vp__error(VP_ENOENT, "camera '%s' does not exist", url);
       goto fail;
     }
+    s->url = strdup(url);
+  } else if (strncmp(url, "pipe:", 5) == 0) {
+    s->info.kind = VP_SOURCE_FILE;
     s->url = strdup(url);
   } else if (has_scheme(url)) {
     s->info.kind = VP_SOURCE_NETWORK;

@@ -229,6 +229,20 @@ static void test_images(void) {
     CHECK_INT_EQ(n, 7);
     vp_source_close(s);
   }
+  /* A sequence at a chosen rate. */
+  path_of(p, sizeof p, "seq");
+  vp_source_options o = vp_source_options_default();
+  o.fps = 10;
+  CHECK_STATUS(vp_source_open(p, &o, &s), VP_OK);
+  if (s) {
+    vp_frame *f = NULL;
+    CHECK_STATUS(vp_source_read(s, &f), VP_OK);
+    vp_frame_unref(&f);
+    CHECK_STATUS(vp_source_read(s, &f), VP_OK);
+    if (f) CHECK_INT_EQ(f->pts_ns, 100000000);
+    vp_frame_unref(&f);
+    vp_source_close(s);
+  }
 }
 
 static void test_bad_inputs(void) {
