@@ -217,7 +217,10 @@ static void post_event(vp_pipeline *p, const vp_event *e) {
   if (e->type == VP_EVENT_STALL) p->stalls++;
   if (e->type == VP_EVENT_RATE_CHANGE) p->rate_changes++;
   pthread_mutex_unlock(&p->stats_lock);
-  VP_LOGI("pipeline", "%s: %s", vp_event_type_name(e->type), e->message);
+  bool notable = e->type == VP_EVENT_JITTER_ANOMALY || e->type == VP_EVENT_STALL ||
+                 e->type == VP_EVENT_SOURCE;
+  vp__log(notable ? VP_LOG_WARNING : VP_LOG_INFO, "pipeline", "%s: %s", vp_event_type_name(e->type),
+          e->message);
   if (p->o.on_event) p->o.on_event(p->o.user, e);
 }
 
@@ -730,7 +733,7 @@ void vp_pipeline_destroy(vp_pipeline *p) {
   for (int32_t k = 0; k < p->n_workers; k++)
     if (p->workers[k].started) pthread_join(p->workers[k].thread, NULL);
   for (int32_t k = 0; k < p->n_workers; k++) vp__queue_destroy(p->workers[k].out);
-  for (int32_t i = 0; i < p->n_stages; i++) {
+  for (int32_t i = p->n_stages - 1; i >= 0; i--) { /* sinks before the source */
     vp_stage *st = p->stages[i];
     if (st->init_called && st->cls->uninit) st->cls->uninit(st);
     vp_options_free(st->priv, st->cls->options);
