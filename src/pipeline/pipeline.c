@@ -624,6 +624,9 @@ vp_status vp_pipeline_start(vp_pipeline *p) {
                                                 : VP_QUEUE_BLOCK;
   if (p->rate && p->info.fps > 0) { /* start at the source's own rate */
     vp_rate_options ro = p->o.rate;
+    /* Above the source's own rate the controller selects every frame anyway:
+     * cap there, so a steady source reports no pointless rate changes. */
+    if (p->info.fps < ro.max_fps) ro.max_fps = p->info.fps > ro.min_fps ? p->info.fps : ro.min_fps;
     if (!(ro.start_fps > 0)) ro.start_fps = p->info.fps;
     vp_rate_controller *rc;
     vp_status s = vp_rate_controller_create(&ro, &rc);
