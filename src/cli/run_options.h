@@ -22,6 +22,8 @@
     "annotated video/image file or push URL")                                                     \
   X(json, char *, VP_OPT_STRING, "json", "FILE|-", NULL, 0, 0, NULL,                              \
     "write one JSON record per frame (- for standard output)")                                    \
+  X(task, char *, VP_OPT_STRING, "task", "NAME[,NAME]", NULL, 0, 0, NULL,                        \
+    "perception tasks to run (see cli/run_tasks.c); none: pass-through")                          \
   X(max_frames, int64_t, VP_OPT_INT64, "max-frames", "N", "0", 0, 1e15, NULL,                     \
     "stop after N frames (0: all)")                                                               \
   X(fps_range, vp_cli_range, VP_OPT_RANGE, "fps-range", "MIN:MAX", "15:60", 0.1, 1000, NULL,      \
