@@ -16,19 +16,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-/** A normalised, rotated rectangle (MediaPipe's NormalizedRect). */
-typedef struct vp__body_rect {
-  float x_center, y_center, width, height, rotation;
-  int64_t id; /**< tracking id (0: none yet), as NormalizedRect.rect_id */
-} vp__body_rect;
-
-/** A landmark (MediaPipe's NormalizedLandmark or Landmark). */
-typedef struct vp__body_lm {
-  float x, y, z, visibility, presence;
-} vp__body_lm;
-
-/** MediaPipe's NormalizeRadians: the angle mapped into [-pi, pi). */
-float vp__body_normalize_radians(float angle);
+#include "vpipe/tasks.h"
 
 /* ---- hands ------------------------------------------------------------ */
 
@@ -38,19 +26,20 @@ float vp__body_normalize_radians(float angle);
  * HandLandmarksToRectCalculator: the hand rect from the 21 projected hand
  * landmarks (before the 2.0 / -0.1 rect transformation).
  */
-void vp__hand_landmarks_to_rect(const vp__body_lm lms[VP_HAND_LANDMARKS], int32_t image_w,
-                                int32_t image_h, vp__body_rect *out);
+void vp__hand_landmarks_to_rect(const vp_landmark lms[VP_HAND_LANDMARKS], int32_t image_w,
+                                int32_t image_h, vp_norm_rect *out);
 
 /**
  * HandAssociationCalculator (Tasks): keeps every @p base rect (previous
- * frame's tracked hands) and appends each detector rect whose axis-aligned
- * IoU with every rect kept so far is <= @p min_similarity. Rects without an id
- * get the next one from @p next_id. At most @p max_out rects are written.
- * @return the number of rects written to @p out.
+ * frame's tracked hands, ids in @p base_ids) and appends each detector rect
+ * whose axis-aligned IoU with every rect kept so far is <= @p min_similarity;
+ * those get new ids from @p next_id (NormalizedRect.rect_id). At most
+ * @p max_out rects are written to @p out / @p out_ids.
+ * @return the number of rects written.
  */
-int32_t vp__hand_association(const vp__body_rect *base, int32_t n_base,
-                             const vp__body_rect *rects, int32_t n_rects,
-                             float min_similarity, int64_t *next_id, vp__body_rect *out,
+int32_t vp__hand_association(const vp_norm_rect *base, const int64_t *base_ids, int32_t n_base,
+                             const vp_norm_rect *rects, int32_t n_rects, float min_similarity,
+                             int64_t *next_id, vp_norm_rect *out, int64_t *out_ids,
                              int32_t max_out);
 
 /**
@@ -59,7 +48,7 @@ int32_t vp__hand_association(const vp__body_rect *base, int32_t n_base,
  * @param[out] suppressed n flags, true for a duplicate.
  * @return the number of hands kept.
  */
-int32_t vp__hand_dedup(const vp__body_lm *const *hands, int32_t n, int32_t image_w,
+int32_t vp__hand_dedup(const vp_landmark *const *hands, int32_t n, int32_t image_w,
                        int32_t image_h, bool *suppressed);
 
 /**
@@ -71,20 +60,12 @@ void vp__hand_handedness(float raw, const char **label, float *score);
 /* ---- pose -------------------------------------------------------------- */
 
 /**
- * AlignmentPointsRectsCalculator: centre at keypoint @p c, square side twice
- * the pixel distance from @p c to @p e, rotation so that c->e points at
- * @p target_angle (radians). Keypoints are normalised (x, y).
- */
-void vp__alignment_points_rect(float cx, float cy, float ex, float ey, int32_t image_w,
-                               int32_t image_h, float target_angle, vp__body_rect *out);
-
-/**
  * RefineLandmarksFromHeatmapCalculator: moves each landmark (normalised to the
  * model input) to the sigmoid-weighted centroid of a kernel x kernel window of
  * its heatmap channel, when the window's maximum confidence is at least
  * @p min_confidence. @p heatmap is HWC with @p channels == @p n.
  */
-void vp__refine_landmarks_from_heatmap(vp__body_lm *lms, int32_t n, const float *heatmap,
+void vp__refine_landmarks_from_heatmap(vp_landmark *lms, int32_t n, const float *heatmap,
                                        int32_t hm_h, int32_t hm_w, int32_t channels,
                                        int32_t kernel, float min_confidence);
 
@@ -105,7 +86,7 @@ typedef struct vp__visibility_filter {
 } vp__visibility_filter;
 void vp__visibility_filter_init(vp__visibility_filter *v, float alpha);
 /** Filters the visibility of @p n landmarks in place; n <= VP_VISIBILITY_MAX. */
-void vp__visibility_filter_apply(vp__visibility_filter *v, vp__body_lm *lms, int32_t n);
+void vp__visibility_filter_apply(vp__visibility_filter *v, vp_landmark *lms, int32_t n);
 /** Called on a frame without landmarks, as MediaPipe resets the filters then. */
 void vp__visibility_filter_reset(vp__visibility_filter *v);
 

@@ -16,13 +16,13 @@
 #define MIN_IOU 0.2f
 #define MAX_HANDS 64
 
-static float dist(const vp__body_lm *a, const vp__body_lm *b, int32_t w, int32_t h) {
+static float dist(const vp_landmark *a, const vp_landmark *b, int32_t w, int32_t h) {
   const double dx = (double)((a->x - b->x) * (float)w), dy = (double)((a->y - b->y) * (float)h);
   return (float)sqrt(dx * dx + dy * dy);
 }
 
 /* Largest side of the triangle wrist (0), index MCP (5), pinky MCP (17). */
-static float baseline(const vp__body_lm *l, int32_t w, int32_t h) {
+static float baseline(const vp_landmark *l, int32_t w, int32_t h) {
   float d = dist(&l[0], &l[5], w, h);
   d = fmaxf(d, dist(&l[5], &l[17], w, h));
   return fmaxf(d, dist(&l[17], &l[0], w, h));
@@ -30,7 +30,7 @@ static float baseline(const vp__body_lm *l, int32_t w, int32_t h) {
 
 typedef struct { float l, t, r, b; } box;
 
-static box bound(const vp__body_lm *l) {
+static box bound(const vp_landmark *l) {
   box x = {FLT_MAX, FLT_MAX, -FLT_MAX, -FLT_MAX};
   for (int i = 0; i < VP_HAND_LANDMARKS; i++) {
     x.l = fminf(x.l, l[i].x);
@@ -49,7 +49,7 @@ static float iou(box a, box b) {
   return inter / (aa + ab - inter);
 }
 
-int32_t vp__hand_dedup(const vp__body_lm *const *hands, int32_t n, int32_t image_w,
+int32_t vp__hand_dedup(const vp_landmark *const *hands, int32_t n, int32_t image_w,
                        int32_t image_h, bool *suppressed) {
   float base[MAX_HANDS];
   box bounds[MAX_HANDS];

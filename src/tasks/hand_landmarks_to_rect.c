@@ -7,6 +7,7 @@
 #include <math.h>
 
 #include "tasks/body_calc.h"
+#include "tasks/calc.h"
 
 /* The 12 landmarks MediaPipe keeps from the 21: wrist, thumb CMC/MCP/IP,
  * index/middle/ring/pinky MCP and PIP (GetPartialLandmarks). */
@@ -16,8 +17,8 @@ static const int kPartial[12] = {0, 1, 2, 3, 5, 6, 9, 10, 13, 14, 17, 18};
  * kMiddleFingerPIPJoint, kRingFingerPIPJoint of the partial list). */
 enum { kWrist = 0, kIndex = 4, kMiddle = 6, kRing = 8 };
 
-void vp__hand_landmarks_to_rect(const vp__body_lm lms[VP_HAND_LANDMARKS], int32_t image_w,
-                                int32_t image_h, vp__body_rect *out) {
+void vp__hand_landmarks_to_rect(const vp_landmark lms[VP_HAND_LANDMARKS], int32_t image_w,
+                                int32_t image_h, vp_norm_rect *out) {
   float px[12], py[12];
   for (int i = 0; i < 12; i++) {
     px[i] = lms[kPartial[i]].x;
@@ -32,8 +33,8 @@ void vp__hand_landmarks_to_rect(const vp__body_lm lms[VP_HAND_LANDMARKS], int32_
   x1 = (x1 + px[kMiddle]) / 2.f * W;
   y1 = (y1 + py[kMiddle]) / 2.f * H;
   const float target = (float)(M_PI * 0.5f);
-  const float rotation = vp__body_normalize_radians(target - atan2f(-(y1 - y0), x1 - x0));
-  const float reverse = vp__body_normalize_radians(-rotation);
+  const float rotation = vp__normalize_radians(target - atan2f(-(y1 - y0), x1 - x0));
+  const float reverse = vp__normalize_radians(-rotation);
 
   /* MediaPipe starts the maxima at numeric_limits<float>::min() (FLT_MIN, the
    * smallest positive float), kept here so results match bit for bit. */
@@ -66,5 +67,4 @@ void vp__hand_landmarks_to_rect(const vp__body_lm lms[VP_HAND_LANDMARKS], int32_
   out->width = (max_x - min_x) / W;
   out->height = (max_y - min_y) / H;
   out->rotation = rotation;
-  out->id = 0;
 }

@@ -9,7 +9,7 @@
 
 #include "tasks/body_calc.h"
 
-void vp__refine_landmarks_from_heatmap(vp__body_lm *lms, int32_t n, const float *heatmap,
+void vp__refine_landmarks_from_heatmap(vp_landmark *lms, int32_t n, const float *heatmap,
                                        int32_t hm_h, int32_t hm_w, int32_t channels,
                                        int32_t kernel, float min_confidence) {
   if (channels != n || kernel < 1) return; /* MediaPipe fails; callers check shapes */

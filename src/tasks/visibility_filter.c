@@ -33,7 +33,7 @@ void vp__visibility_filter_init(vp__visibility_filter *v, float alpha) {
 
 void vp__visibility_filter_reset(vp__visibility_filter *v) { v->n = 0; }
 
-void vp__visibility_filter_apply(vp__visibility_filter *v, vp__body_lm *lms, int32_t n) {
+void vp__visibility_filter_apply(vp__visibility_filter *v, vp_landmark *lms, int32_t n) {
   if (n > VP_VISIBILITY_MAX) n = VP_VISIBILITY_MAX;
   if (v->n != n) { /* first frame (or after a reset): fresh filters */
     for (int32_t i = 0; i < n; i++) vp__lowpass_init(&v->f[i], v->alpha);

@@ -4,8 +4,9 @@
 #include "common/check.h"
 #include "vpipe/core.h"
 #include "tasks/body_calc.h"
+#include "tasks/calc.h"
 
-static void set(vp__body_lm *l, float x, float y) {
+static void set(vp_landmark *l, float x, float y) {
   l->x = x;
   l->y = y;
   l->z = 0;
@@ -15,7 +16,7 @@ static void set(vp__body_lm *l, float x, float y) {
 /* An upright hand in a 100x100 image: wrist at the bottom, fingers up. The
  * 12 landmarks MediaPipe uses span x 0.25..0.72, y 0.25..0.80; the other 9
  * are put far away to check that they are ignored. */
-static void upright_hand(vp__body_lm h[21]) {
+static void upright_hand(vp_landmark h[21]) {
   for (int i = 0; i < 21; i++) set(&h[i], 0.99f, 0.01f);
   set(&h[0], 0.5f, 0.8f);
   set(&h[1], 0.35f, 0.7f);
@@ -32,8 +33,8 @@ static void upright_hand(vp__body_lm h[21]) {
 }
 
 static void test_hand_rect(void) {
-  vp__body_lm h[21];
-  vp__body_rect r;
+  vp_landmark h[21];
+  vp_norm_rect r;
   upright_hand(h);
   vp__hand_landmarks_to_rect(h, 100, 100, &r);
   /* wrist -> ((index+ring)/2 + middle)/2 = (50,80) -> (50,50): straight up, rotation 0 */
@@ -46,7 +47,7 @@ static void test_hand_rect(void) {
   /* The same hand turned by +90 degrees about (0.5, 0.5): (dx, dy) -> (-dy, dx).
    * Fingers now point right; rotation pi/2; the box keeps its size in the
    * hand's frame and its centre turns with it: (0.485,0.525) -> (0.475,0.485). */
-  vp__body_lm g[21];
+  vp_landmark g[21];
   for (int i = 0; i < 21; i++) {
     g[i] = h[i];
     g[i].x = 0.5f - (h[i].y - 0.5f);
@@ -72,36 +73,38 @@ static void test_hand_rect(void) {
 }
 
 static void test_hand_association(void) {
-  vp__body_rect base[1] = {{0.5f, 0.5f, 0.2f, 0.2f, 1.0f, 7}};
-  vp__body_rect det[3] = {
-      {0.52f, 0.5f, 0.2f, 0.2f, 0, 0}, /* IoU 0.818 with base: dropped */
-      {0.2f, 0.2f, 0.1f, 0.1f, 0, 0},  /* no overlap: kept, id 1 */
-      {0.58f, 0.5f, 0.2f, 0.2f, 0, 0}, /* IoU 0.4286 <= 0.5: kept, id 2 */
+  vp_norm_rect base[1] = {{0.5f, 0.5f, 0.2f, 0.2f, 1.0f}};
+  int64_t base_id[1] = {7};
+  vp_norm_rect det[3] = {
+      {0.52f, 0.5f, 0.2f, 0.2f, 0}, /* IoU 0.818 with base: dropped */
+      {0.2f, 0.2f, 0.1f, 0.1f, 0},  /* no overlap: kept, id 1 */
+      {0.58f, 0.5f, 0.2f, 0.2f, 0}, /* IoU 0.4286 <= 0.5: kept, id 2 */
   };
-  vp__body_rect out[4];
+  vp_norm_rect out[4];
+  int64_t ids[4];
   int64_t next = 1;
-  int32_t n = vp__hand_association(base, 1, det, 3, 0.5f, &next, out, 4);
+  int32_t n = vp__hand_association(base, base_id, 1, det, 3, 0.5f, &next, out, ids, 4);
   CHECK_INT_EQ(n, 3);
-  CHECK_INT_EQ(out[0].id, 7);
+  CHECK_INT_EQ(ids[0], 7);
   CHECK_NEAR(out[0].rotation, 1.0, 0); /* previous rect passes unchanged */
   CHECK_NEAR(out[1].x_center, 0.2, 1e-7);
-  CHECK_INT_EQ(out[1].id, 1);
+  CHECK_INT_EQ(ids[1], 1);
   CHECK_NEAR(out[2].x_center, 0.58, 1e-7);
-  CHECK_INT_EQ(out[2].id, 2);
+  CHECK_INT_EQ(ids[2], 2);
   CHECK_INT_EQ(next, 3);
   /* A lower threshold makes the third rect overlap (0.4286 > 0.4). */
   next = 1;
-  n = vp__hand_association(base, 1, det, 3, 0.4f, &next, out, 4);
+  n = vp__hand_association(base, base_id, 1, det, 3, 0.4f, &next, out, ids, 4);
   CHECK_INT_EQ(n, 2);
   /* The output is bounded. */
   next = 1;
-  n = vp__hand_association(NULL, 0, det, 3, 0.5f, &next, out, 1);
+  n = vp__hand_association(NULL, NULL, 0, det, 3, 0.5f, &next, out, ids, 1);
   CHECK_INT_EQ(n, 1);
   CHECK_NEAR(out[0].x_center, 0.52, 1e-7);
 }
 
 static void test_hand_dedup(void) {
-  vp__body_lm a[21], b[21], c[21], d[21], e[21];
+  vp_landmark a[21], b[21], c[21], d[21], e[21];
   upright_hand(a);
   for (int i = 0; i < 21; i++) {
     a[i].x = 0.3f + 0.02f * (float)(i % 5); /* a compact 21-point hand */
@@ -121,20 +124,20 @@ static void test_hand_dedup(void) {
    * (10 still match: suppressed); e: 12 moved (9 match: kept). */
   for (int i = 1; i <= 11; i++) d[i].y += 0.1f;
   for (int i = 1; i <= 12; i++) e[i].y += 0.1f;
-  const vp__body_lm *hands[5] = {a, b, c, d, e};
+  const vp_landmark *hands[5] = {a, b, c, d, e};
   bool sup[5];
   int32_t kept = vp__hand_dedup(hands, 3, 100, 100, sup);
   CHECK_INT_EQ(kept, 2);
   CHECK(!sup[0] && sup[1] && !sup[2]);
-  const vp__body_lm *h2[2] = {a, d};
+  const vp_landmark *h2[2] = {a, d};
   kept = vp__hand_dedup(h2, 2, 100, 100, sup);
   CHECK_INT_EQ(kept, 1);
   CHECK(sup[1]);
-  const vp__body_lm *h3[2] = {a, e};
+  const vp_landmark *h3[2] = {a, e};
   kept = vp__hand_dedup(h3, 2, 100, 100, sup);
   CHECK_INT_EQ(kept, 2);
   /* Order matters: the first of a duplicate pair is kept. */
-  const vp__body_lm *h4[2] = {b, a};
+  const vp_landmark *h4[2] = {b, a};
   vp__hand_dedup(h4, 2, 100, 100, sup);
   CHECK(!sup[0] && sup[1]);
 }
@@ -152,25 +155,6 @@ static void test_handedness(void) {
   CHECK(strcmp(l, "Right") == 0);
 }
 
-static void test_alignment_rect(void) {
-  vp__body_rect r;
-  /* 200x100 image, hip centre (100,50) px, end point 20 px above: side 40 px. */
-  vp__alignment_points_rect(0.5f, 0.5f, 0.5f, 0.3f, 200, 100, (float)(M_PI / 2), &r);
-  CHECK_NEAR(r.x_center, 0.5, 1e-7);
-  CHECK_NEAR(r.y_center, 0.5, 1e-7);
-  CHECK_NEAR(r.width, 0.2, 1e-6);
-  CHECK_NEAR(r.height, 0.4, 1e-6);
-  CHECK_NEAR(r.rotation, 0.0, 1e-6);
-  /* End point 20 px to the right: the body lies on its side, rotation pi/2. */
-  vp__alignment_points_rect(0.5f, 0.5f, 0.6f, 0.5f, 200, 100, (float)(M_PI / 2), &r);
-  CHECK_NEAR(r.rotation, M_PI / 2, 1e-6);
-  CHECK_NEAR(r.width, 0.2, 1e-6);
-  /* Pointing down: pi/2 - (-pi/2) = pi, normalised into [-pi, pi) -> -pi. */
-  vp__alignment_points_rect(0.5f, 0.5f, 0.5f, 0.7f, 200, 100, (float)(M_PI / 2), &r);
-  CHECK_NEAR(fabs(r.rotation), M_PI, 1e-6);
-  CHECK_NEAR(vp__body_normalize_radians((float)(3 * M_PI / 2)), -M_PI / 2, 1e-6);
-}
-
 static void test_heatmap(void) {
   float hm[8 * 8 * 2];
   for (int i = 0; i < 8 * 8 * 2; i++) hm[i] = -100.0f;
@@ -179,7 +163,7 @@ static void test_heatmap(void) {
   /* channel 1: two cells at confidence 0.5 (logit 0): col 4 and 5 -> x = 4.5/8 */
   hm[(4 * 8 + 4) * 2 + 1] = 0.0f;
   hm[(4 * 8 + 5) * 2 + 1] = 0.0f;
-  vp__body_lm l[2];
+  vp_landmark l[2];
   set(&l[0], 0.5f, 0.5f);
   set(&l[1], 0.5f, 0.5f);
   vp__refine_landmarks_from_heatmap(l, 2, hm, 8, 8, 2, 3, 0.5f);
@@ -208,7 +192,7 @@ static void test_heatmap(void) {
 static void test_visibility(void) {
   vp__visibility_filter v;
   vp__visibility_filter_init(&v, 0.1f);
-  vp__body_lm l[2];
+  vp_landmark l[2];
   set(&l[0], 0, 0);
   set(&l[1], 0, 0);
   l[0].visibility = 1.0f;
@@ -284,7 +268,6 @@ int main(void) {
   test_hand_association();
   test_hand_dedup();
   test_handedness();
-  test_alignment_rect();
   test_heatmap();
   test_visibility();
   test_mask_warp();
