@@ -159,6 +159,18 @@ typedef struct vp_profile_entry {
 /** Per-operator-kind timings gathered while options.profile was set. */
 VP_API int32_t vp_session_profile(const vp_session *session, const vp_profile_entry **entries);
 
+/**
+ * The machine's practical compute roofline, for putting a model's speed in
+ * perspective (`vpipe bench model`): a dense 3x3 convolution, 64x64x128 ->
+ * 128 channels with SAME padding, run as one XNNPACK operator on the thread
+ * pool @p options selects (NULL: one thread), @p runs times after two
+ * warm-up runs.
+ * @param[out] gmacs median multiply-accumulates per second / 1e9 (written only
+ *             on success).
+ * @return VP_OK, VP_EINVAL, VP_ENOMEM or VP_EBACKEND.
+ */
+VP_API vp_status vp_roofline_measure(const vp_session_options *options, int32_t runs, double *gmacs);
+
 /* ---- Model store ------------------------------------------------------- */
 
 /**

@@ -67,7 +67,7 @@ static enum xnn_status xnn_init_status = xnn_status_uninitialized;
 
 static void xnn_init_once(void) { xnn_init_status = xnn_initialize(NULL); }
 
-static vp_status ensure_xnnpack(void) {
+vp_status vp__xnn_ensure_init(void) {
   pthread_once(&xnn_once, xnn_init_once);
   if (xnn_init_status != xnn_status_success)
     return vp__error(VP_EBACKEND, "xnn_initialize failed: %s (CPU without SSE/NEON support?)",
@@ -408,7 +408,7 @@ vp_status vp_session_create(const vp_model *model, const vp_session_options *opt
   }
   if (!o.pool && (o.num_threads < 0 || o.num_threads > 256))
     return vp__error(VP_EINVAL, "vp_session_create: num_threads %d out of range [0, 256]", o.num_threads);
-  vp_status rc = ensure_xnnpack();
+  vp_status rc = vp__xnn_ensure_init();
   if (rc != VP_OK) return rc;
 
   const vp__graph *g = model->graph;

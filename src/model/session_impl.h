@@ -67,6 +67,9 @@ typedef struct vp__op_plan {
   int32_t step;         /* step index, -1 for NOP */
 } vp__op_plan;
 
+/* xnn_initialize() once per process (thread safe). */
+vp_status vp__xnn_ensure_init(void);
+
 /* ---- xnn_build.c ------------------------------------------------------ */
 
 /* Whether XNNPACK can run @p op as this graph has it (shapes, parameters). */
