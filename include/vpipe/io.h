@@ -127,7 +127,7 @@ typedef struct vp_source_info {
   int32_t fps_num, fps_den;    /**< frame rate (average, else nominal); 0/1 if unknown */
   double fps;                  /**< fps_num / fps_den, 0 if unknown */
   int32_t time_base_num, time_base_den; /**< of the video stream */
-  int64_t frame_count;         /**< from the container, -1 if unknown */
+  int64_t frame_count;         /**< from the container (else estimated from duration × fps), -1 if unknown */
   int64_t duration_ns;         /**< -1 if unknown */
   bool is_live;                /**< network stream or camera: never blocks on a slow consumer */
   bool has_audio;

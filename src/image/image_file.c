@@ -10,6 +10,7 @@
 
 #include "core/error.h"
 #include "image/convert_priv.h"
+#include "image/ffmpeg_init.h"
 #include "image/frame_priv.h"
 
 static const char *averr(int err, char *buf, size_t n) {
@@ -19,6 +20,7 @@ static const char *averr(int err, char *buf, size_t n) {
 
 vp_status vp_image_load(const char *path, vp_frame **out) {
   if (!path || !out) return vp__error(VP_EINVAL, "vp_image_load: NULL argument");
+  vp__ffmpeg_init();
   char eb[128];
   AVFormatContext *fmt = NULL;
   AVCodecContext *dec = NULL;
