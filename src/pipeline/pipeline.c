@@ -217,7 +217,10 @@ static void post_event(vp_pipeline *p, const vp_event *e) {
   if (e->type == VP_EVENT_STALL) p->stalls++;
   if (e->type == VP_EVENT_RATE_CHANGE) p->rate_changes++;
   pthread_mutex_unlock(&p->stats_lock);
-  VP_LOGI("pipeline", "%s: %s", vp_event_type_name(e->type), e->message);
+  bool notable = e->type == VP_EVENT_JITTER_ANOMALY || e->type == VP_EVENT_STALL ||
+                 e->type == VP_EVENT_SOURCE;
+  vp__log(notable ? VP_LOG_WARNING : VP_LOG_INFO, "pipeline", "%s: %s", vp_event_type_name(e->type),
+          e->message);
   if (p->o.on_event) p->o.on_event(p->o.user, e);
 }
 
@@ -621,6 +624,9 @@ vp_status vp_pipeline_start(vp_pipeline *p) {
                                                 : VP_QUEUE_BLOCK;
   if (p->rate && p->info.fps > 0) { /* start at the source's own rate */
     vp_rate_options ro = p->o.rate;
+    /* Above the source's own rate the controller selects every frame anyway:
+     * cap there, so a steady source reports no pointless rate changes. */
+    if (p->info.fps < ro.max_fps) ro.max_fps = p->info.fps > ro.min_fps ? p->info.fps : ro.min_fps;
     if (!(ro.start_fps > 0)) ro.start_fps = p->info.fps;
     vp_rate_controller *rc;
     vp_status s = vp_rate_controller_create(&ro, &rc);
@@ -730,7 +736,7 @@ void vp_pipeline_destroy(vp_pipeline *p) {
   for (int32_t k = 0; k < p->n_workers; k++)
     if (p->workers[k].started) pthread_join(p->workers[k].thread, NULL);
   for (int32_t k = 0; k < p->n_workers; k++) vp__queue_destroy(p->workers[k].out);
-  for (int32_t i = 0; i < p->n_stages; i++) {
+  for (int32_t i = p->n_stages - 1; i >= 0; i--) { /* sinks before the source */
     vp_stage *st = p->stages[i];
     if (st->init_called && st->cls->uninit) st->cls->uninit(st);
     vp_options_free(st->priv, st->cls->options);
