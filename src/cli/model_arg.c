@@ -13,18 +13,28 @@ static int looks_like_path(const char *s) {
 
 int vp_cli_load_model(const char *arg, vp_model **out) {
   char path[4096];
-  if (looks_like_path(arg)) {
-    snprintf(path, sizeof path, "%s", arg);
-  } else {
-    const char *dir = getenv("VPIPE_MODELS"), *xdg = getenv("XDG_DATA_HOME"), *home = getenv("HOME");
-    int n;
-    if (dir && *dir) n = snprintf(path, sizeof path, "%s/%s.tflite", dir, arg);
-    else if (xdg && *xdg) n = snprintf(path, sizeof path, "%s/vpipe/models/%s.tflite", xdg, arg);
-    else n = snprintf(path, sizeof path, "%s/.local/share/vpipe/models/%s.tflite", home ? home : ".", arg);
+  if (!looks_like_path(arg)) {
+    /* One of MediaPipe's models: the store finds it and checks its SHA-256. */
+    if (vp_model_path(arg, NULL, path, sizeof path) == VP_OK) {
+      if (vp_model_create_by_name(arg, NULL, out) != VP_OK) {
+        fprintf(stderr, "vpipe: %s\n", vp_last_error());
+        return 1;
+      }
+      return 0;
+    }
+    /* Another name: <models folder>/<name>.tflite, unchecked. */
+    char dir[3072];
+    if (vp_models_dir(dir, sizeof dir) != VP_OK) {
+      fprintf(stderr, "vpipe: %s\n", vp_last_error());
+      return 1;
+    }
+    int n = snprintf(path, sizeof path, "%s/%s.tflite", dir, arg);
     if (n < 0 || (size_t)n >= sizeof path) {
       fprintf(stderr, "vpipe: model name too long: %s\n", arg);
       return 1;
     }
+  } else {
+    snprintf(path, sizeof path, "%s", arg);
   }
   if (vp_model_create_from_file(path, out) != VP_OK) {
     fprintf(stderr, "vpipe: cannot load model %s: %s\n", path, vp_last_error());
