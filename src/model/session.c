@@ -46,7 +46,11 @@ struct vp_session {
   uint8_t *external;     /* per tensor */
   uint8_t *has_io;       /* per root: group contains a model input/output */
   float **ptr;           /* per tensor: current data pointer */
-  void **owned;          /* per tensor (roots only): session-owned buffer */
+  void **owned;          /* per tensor (roots only): buffer of a model input/output */
+  uint8_t *arena;        /* slots of all other alias groups */
+  size_t arena_size;
+  size_t *arena_off;     /* per tensor (roots only) */
+  uint8_t *in_arena;     /* per tensor (roots only) */
   float **bound_in, **bound_out; /* per model input/output: caller buffer or NULL */
 
   vp__step *steps;
@@ -192,6 +196,12 @@ static vp_status plan_ops(vp_session *s) {
       p->exec = all ? VP_EXEC_NOP : VP_EXEC_KERNEL;
       continue;
     }
+    if (vp__dwconv_applies(g, op)) {
+      vp_status rc = vp__dwconv_prepare(g, op, &p->kernel, &p->state, &p->state_free);
+      if (rc != VP_OK) return rc;
+      p->exec = VP_EXEC_KERNEL;
+      continue;
+    }
     if (vp__xnn_supports(g, op)) {
       p->exec = VP_EXEC_XNN;
       continue;
@@ -280,18 +290,93 @@ static vp_status plan_steps(vp_session *s) {
   return VP_OK;
 }
 
+/* Buffers: model inputs/outputs get buffers of their own (they can be bound
+ * and outputs must survive until the next run); every other alias group gets
+ * a slot in one arena, slots shared between groups whose lifetimes (first to
+ * last step touching a member) do not overlap, so that the working set stays
+ * small and warm in cache. Greedy first fit, largest groups first. */
+static size_t slot_size(size_t bytes) {
+  size_t size = bytes + VP_TENSOR_PADDING;
+  return (size + VP_ALIGN - 1) / VP_ALIGN * VP_ALIGN;
+}
+
 static vp_status alloc_buffers(vp_session *s) {
   const vp__graph *g = s->g;
-  for (int32_t t = 0; t < g->num_tensors; t++) {
-    if (!s->external[t] || s->root[t] != t) continue;
-    size_t size = g->tensors[t].size_bytes + VP_TENSOR_PADDING;
-    size = (size + VP_ALIGN - 1) / VP_ALIGN * VP_ALIGN;
-    s->owned[t] = aligned_alloc(VP_ALIGN, size);
-    if (!s->owned[t])
-      return vp__error(VP_ENOMEM, "session: out of memory for tensor %d (%zu bytes)", t, size);
-    memset(s->owned[t], 0, size);
+  int32_t nt = g->num_tensors;
+  int32_t *first = malloc(sizeof(int32_t) * (size_t)(nt > 0 ? nt : 1));
+  int32_t *last = malloc(sizeof(int32_t) * (size_t)(nt > 0 ? nt : 1));
+  int32_t *order = malloc(sizeof(int32_t) * (size_t)(nt > 0 ? nt : 1));
+  if (!first || !last || !order) {
+    free(first), free(last), free(order);
+    return vp__error(VP_ENOMEM, "session: out of memory");
   }
+  for (int32_t t = 0; t < nt; t++) first[t] = INT32_MAX, last[t] = -1;
+  for (int32_t i = 0; i < g->num_ops; i++) {
+    const vp__op *op = &g->ops[i];
+    int32_t st = s->plan[i].step;
+    if (st < 0) continue;
+    for (int k = 0; k < op->num_inputs + op->num_outputs; k++) {
+      int32_t t = k < op->num_inputs ? op->inputs[k] : op->outputs[k - op->num_inputs];
+      if (t < 0 || !s->external[t]) continue;
+      int32_t r = find_root(s, t, NULL);
+      if (st < first[r]) first[r] = st;
+      if (st > last[r]) last[r] = st;
+    }
+  }
+  int32_t n = 0;
+  for (int32_t t = 0; t < nt; t++) {
+    if (!s->external[t] || s->root[t] != t) continue;
+    if (s->has_io[t] || last[t] < 0) {
+      size_t size = slot_size(g->tensors[t].size_bytes);
+      s->owned[t] = aligned_alloc(VP_ALIGN, size);
+      if (!s->owned[t]) {
+        free(first), free(last), free(order);
+        return vp__error(VP_ENOMEM, "session: out of memory for tensor %d (%zu bytes)", t, size);
+      }
+      memset(s->owned[t], 0, size);
+    } else {
+      order[n++] = t;
+    }
+  }
+  /* Largest first (insertion sort: n is a few hundred at most). */
+  for (int32_t i = 1; i < n; i++) {
+    int32_t v = order[i], j = i;
+    while (j > 0 && g->tensors[order[j - 1]].size_bytes < g->tensors[v].size_bytes) order[j] = order[j - 1], j--;
+    order[j] = v;
+  }
+  size_t total = 0;
+  for (int32_t i = 0; i < n; i++) {
+    int32_t t = order[i];
+    size_t size = slot_size(g->tensors[t].size_bytes), at = 0;
+    bool moved = true;
+    while (moved) { /* first fit among placed, lifetime-overlapping slots */
+      moved = false;
+      for (int32_t j = 0; j < i; j++) {
+        int32_t u = order[j];
+        if (first[u] > last[t] || first[t] > last[u]) continue;
+        size_t us = slot_size(g->tensors[u].size_bytes);
+        if (at < s->arena_off[u] + us && s->arena_off[u] < at + size) {
+          at = s->arena_off[u] + us;
+          moved = true;
+        }
+      }
+    }
+    s->arena_off[t] = at;
+    if (at + size > total) total = at + size;
+  }
+  for (int32_t i = 0; i < n; i++) s->in_arena[order[i]] = 1;
+  free(first), free(last), free(order);
+  if (total) {
+    s->arena = aligned_alloc(VP_ALIGN, total);
+    if (!s->arena) return vp__error(VP_ENOMEM, "session: out of memory for the %zu-byte arena", total);
+    memset(s->arena, 0, total);
+  }
+  s->arena_size = total;
   return VP_OK;
+}
+
+static void *root_base(const vp_session *s, int32_t r) {
+  return s->in_arena[r] ? (void *)(s->arena + s->arena_off[r]) : s->owned[r];
 }
 
 /* Recompute every tensor's pointer (constants, owned or bound buffers). */
@@ -306,7 +391,7 @@ static void update_pointers(vp_session *s) {
     if (!s->external[t]) continue;
     size_t off;
     int32_t r = find_root(s, t, &off);
-    s->ptr[t] = (float *)((uint8_t *)s->owned[r] + off);
+    s->ptr[t] = (float *)((uint8_t *)root_base(s, r) + off);
   }
   for (int32_t k = 0; k < g->num_inputs; k++)
     if (s->bound_in[k]) s->ptr[g->inputs[k]] = s->bound_in[k];
@@ -426,10 +511,12 @@ vp_status vp_session_create(const vp_model *model, const vp_session_options *opt
   s->has_io = calloc(nt, 1);
   s->ptr = calloc(nt, sizeof *s->ptr);
   s->owned = calloc(nt, sizeof *s->owned);
+  s->arena_off = calloc(nt, sizeof *s->arena_off);
+  s->in_arena = calloc(nt, 1);
   s->bound_in = calloc((size_t)(g->num_inputs > 0 ? g->num_inputs : 1), sizeof *s->bound_in);
   s->bound_out = calloc((size_t)(g->num_outputs > 0 ? g->num_outputs : 1), sizeof *s->bound_out);
   uint32_t *value = malloc(nt * sizeof *value);
-  if (!s->plan || !s->root || !s->offset || !s->external || !s->has_io || !s->ptr || !s->owned || !s->bound_in ||
+  if (!s->plan || !s->root || !s->offset || !s->external || !s->has_io || !s->ptr || !s->owned || !s->arena_off || !s->in_arena || !s->bound_in ||
       !s->bound_out || !value) {
     free(value);
     vp_session_destroy(s);
@@ -462,6 +549,7 @@ vp_status vp_session_create(const vp_model *model, const vp_session_options *opt
       st->kctx.op = op;
       st->kctx.threadpool = s->tp;
       st->kctx.copy_input = s->plan[st->first_op].copy_input;
+      st->kctx.state = s->plan[st->first_op].state;
       st->kctx.ptr = s->ptr;
     }
   }
@@ -486,7 +574,10 @@ void vp_session_destroy(vp_session *s) {
   }
   free(s->steps);
   if (s->plan)
-    for (int32_t i = 0; i < g->num_ops; i++) free(s->plan[i].copy_input);
+    for (int32_t i = 0; i < g->num_ops; i++) {
+      free(s->plan[i].copy_input);
+      if (s->plan[i].state_free) s->plan[i].state_free(s->plan[i].state);
+    }
   if (s->owned)
     for (int32_t t = 0; t < g->num_tensors; t++) free(s->owned[t]);
   for (int32_t i = 0; i < s->num_scratch; i++) free(s->scratch[i]);
@@ -498,6 +589,9 @@ void vp_session_destroy(vp_session *s) {
   free(s->has_io);
   free(s->ptr);
   free(s->owned);
+  free(s->arena);
+  free(s->arena_off);
+  free(s->in_arena);
   free(s->bound_in);
   free(s->bound_out);
   free(s->prof);

@@ -65,6 +65,8 @@ typedef struct vp__op_plan {
   vp__kernel_fn kernel; /* VP_EXEC_KERNEL */
   uint8_t *copy_input;  /* CONCATENATION inputs that could not be aliased */
   int32_t step;         /* step index, -1 for NOP */
+  void *state;          /* kernel-private data (packed weights, ...) */
+  void (*state_free)(void *);
 } vp__op_plan;
 
 /* xnn_initialize() once per process (thread safe). */
@@ -98,5 +100,11 @@ const char *vp__xnn_status_name(enum xnn_status st);
 /* The C kernel for @p op, or NULL if there is none for its parameters. When
  * NULL, *why says what was unsupported. */
 vp__kernel_fn vp__kernel_for(const vp__graph *g, const vp__op *op, const char **why);
+
+/* ---- kernel_dwconv.c: AVX-512 depthwise convolution ------------------ */
+
+bool vp__dwconv_applies(const vp__graph *g, const vp__op *op);
+vp_status vp__dwconv_prepare(const vp__graph *g, const vp__op *op, vp__kernel_fn *fn, void **state,
+                             void (**state_free)(void *));
 
 #endif
