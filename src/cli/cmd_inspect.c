@@ -2,9 +2,8 @@
  *
  * Prints a model's inputs and outputs (names, shapes, types), operator counts
  * per kind, parameter count and multiply-accumulates per run. MODEL is a path
- * or a bare model name ("face_landmark") looked up in the models folder:
- * $VPIPE_MODELS, else $XDG_DATA_HOME/vpipe/models, else
- * ~/.local/share/vpipe/models.
+ * or one of MediaPipe's model names ("face_landmark"), loaded through the
+ * model store (vp_model_create_by_name: the models folder, SHA-256 checked).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,26 +29,11 @@ static bool is_file(const char *p) {
   return stat(p, &sb) == 0 && S_ISREG(sb.st_mode);
 }
 
-/* The models folder, as the model store defines it (see vp_models_dir). */
-static void models_dir(char *buf, size_t size) {
-  const char *env = getenv("VPIPE_MODELS");
-  const char *xdg = getenv("XDG_DATA_HOME");
-  const char *home = getenv("HOME");
-  if (env && *env) snprintf(buf, size, "%s", env);
-  else if (xdg && *xdg) snprintf(buf, size, "%s/vpipe/models", xdg);
-  else snprintf(buf, size, "%s/.local/share/vpipe/models", home ? home : ".");
-}
-
-/* A path when MODEL names an existing file or looks like a path; otherwise
- * <models dir>/<MODEL>.tflite. */
-static void resolve(const char *model, char *buf, size_t size) {
-  if (is_file(model) || strchr(model, '/') || strstr(model, ".tflite")) {
-    snprintf(buf, size, "%s", model);
-    return;
-  }
-  char dir[3072];
-  models_dir(dir, sizeof dir);
-  snprintf(buf, size, "%s/%s.tflite", dir, model);
+/* A path when MODEL names an existing file or looks like one; otherwise a
+ * model name for the model store. */
+static bool looks_like_path(const char *model) {
+  size_t n = strlen(model);
+  return is_file(model) || strchr(model, '/') || (n > 7 && !strcmp(model + n - 7, ".tflite"));
 }
 
 static void json_string(const char *s) {
@@ -134,23 +118,23 @@ int vp_cmd_inspect(int argc, char **argv) {
     usage(stderr);
     return 2;
   }
+  /* Paths load as they are; bare names go through the model store, which
+   * finds them in the models folder, checks the pinned SHA-256 and says how
+   * to fetch a missing model. */
   char path[4096];
-  resolve(model, path, sizeof path);
-  if (!is_file(path)) {
-    fprintf(stderr, "vpipe inspect: no model file '%s'", path);
-    if (!strchr(model, '/') && !strstr(model, ".tflite"))
-      fprintf(stderr, " (run `vpipe models fetch`, or set VPIPE_MODELS to the models folder)");
-    fprintf(stderr, "\n");
-    return 1;
-  }
+  bool by_name = !looks_like_path(model);
+  snprintf(path, sizeof path, "%s", model);
   vp_model *m;
   int64_t t0 = vp_time_ns();
-  vp_status st = vp_model_create_from_file(path, &m);
+  vp_status st = by_name ? vp_model_create_by_name(model, NULL, &m)
+                         : vp_model_create_from_file(path, &m);
   int64_t t1 = vp_time_ns();
   if (st != VP_OK) {
     fprintf(stderr, "vpipe inspect: %s: %s\n", vp_strerror(st), vp_last_error());
     return 1;
   }
+  if (by_name && vp_model_path(model, NULL, path, sizeof path) != VP_OK)
+    snprintf(path, sizeof path, "%s", model);
   vp_model_stats s;
   if ((st = vp_model_stats_get(m, &s)) != VP_OK) {
     fprintf(stderr, "vpipe inspect: %s\n", vp_last_error());
@@ -165,7 +149,8 @@ int vp_cmd_inspect(int argc, char **argv) {
   if (json) {
     printf("{\"model\": ");
     json_string(path);
-    printf(", \"file_bytes\": %lld, \"load_ms\": %.3f, \"inputs\": ", bytes, load_ms);
+    printf(", \"file_bytes\": %lld, \"load_ms\": %.3f, \"checksum_verified\": %s, \"inputs\": ",
+           bytes, load_ms, by_name ? "true" : "false");
     json_tensors(m, true);
     printf(", \"outputs\": ");
     json_tensors(m, false);
@@ -184,7 +169,8 @@ int vp_cmd_inspect(int argc, char **argv) {
     char p[32], mc[32];
     human((double)s.num_parameters, p, sizeof p);
     human((double)s.macs, mc, sizeof mc);
-    printf("model: %s (%lld bytes, loaded in %.2f ms)\n", path, bytes, load_ms);
+    printf("model: %s (%lld bytes, loaded in %.2f ms%s)\n", path, bytes, load_ms,
+           by_name ? " with SHA-256 check" : "");
     text_tensors(m, true);
     text_tensors(m, false);
     printf("operators (%d):\n", s.num_operators);

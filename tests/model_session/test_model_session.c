@@ -257,10 +257,7 @@ static void test_errors(void) {
 static char models_dir[1024];
 
 static bool find_models_dir(void) {
-  const char *d = getenv("VPIPE_MODELS"), *xdg = getenv("XDG_DATA_HOME"), *home = getenv("HOME");
-  if (d && *d) snprintf(models_dir, sizeof models_dir, "%s", d);
-  else if (xdg && *xdg) snprintf(models_dir, sizeof models_dir, "%s/vpipe/models", xdg);
-  else snprintf(models_dir, sizeof models_dir, "%s/.local/share/vpipe/models", home ? home : ".");
+  if (vp_models_dir(models_dir, sizeof models_dir) != VP_OK) return false;
   DIR *dir = opendir(models_dir);
   if (!dir) return false;
   bool any = false;
