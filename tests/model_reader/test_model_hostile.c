@@ -320,7 +320,27 @@ static void test_flexbuf(void) {
     }
 }
 
+/* Every float16 bit pattern converts exactly (reference: ldexp on the
+ * decoded fields). */
+static void test_half(void) {
+  int bad = 0;
+  for (uint32_t h = 0; h < 65536; h++) {
+    int e = (int)(h >> 10 & 0x1f), m = (int)(h & 0x3ff);
+    double want = e == 0 ? ldexp(m, -24) : e == 31 ? (m ? NAN : INFINITY) : ldexp(1024 + m, e - 25);
+    if (h & 0x8000) want = -want;
+    float got = vp__half_to_float((uint16_t)h);
+    uint32_t gb;
+    memcpy(&gb, &got, sizeof gb);
+    bool ok = isnan(want) ? isnan(got) && (gb & 0x7fffff) == (uint32_t)m << 13 &&
+                                (gb >> 31) == (h >> 15)
+                          : (double)got == want && (gb >> 31) == (h >> 15);
+    if (!ok && bad++ < 5) fprintf(stderr, "half 0x%04x -> %g, expected %g\n", h, got, want);
+  }
+  CHECK_INT_EQ(bad, 0);
+}
+
 int main(void) {
+  test_half();
   test_valid();
   test_hostile_specs();
   test_hostile_bytes();
