@@ -531,6 +531,14 @@ static vp_status check_strided_slice(vctx *c, const vp__tensor *x, const vp__ten
 static vp_status check_op(const vp__graph *g, vp__op *op) {
   vctx cx = {.g = g, .op = op}, *c = &cx;
   const vp__tensor *x = input(g, op, 0), *w = input(g, op, 1), *y = output(g, op, 0);
+  /* No operator of these networks takes or makes an empty tensor; a zero
+   * dimension would only lead kernels into divisions by zero. */
+  for (int32_t k = 0; k < op->num_inputs + op->num_outputs; k++) {
+    const vp__tensor *t = k < op->num_inputs ? input(g, op, k) : output(g, op, k - op->num_inputs);
+    if (t && t->num_elements == 0)
+      return SHAPE_ERR(c, "%s %d %s is empty", k < op->num_inputs ? "input" : "output",
+                       k < op->num_inputs ? k : k - op->num_inputs, D(c, t));
+  }
   switch (op->code) {
     case VP_OP_CONV_2D: {
       TRY(need_io(c, 2, 3, 1));

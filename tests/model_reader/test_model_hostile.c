@@ -122,6 +122,8 @@ static void test_hostile_specs(void) {
   CASE(s.out_dims[3] = 4, VP_ESHAPE, "must have 3 channels");
   CASE((s.filter_dims[1] = 9, s.filter_data_bytes = 9 * 6 * 4, s.padding = 1), VP_ESHAPE,
        "window");
+  CASE((s.in_dims[2] = 0, s.out_dims[2] = 0), VP_ESHAPE, "input 0 tensor 0 't0' [1,4,0,2] is empty");
+  CASE(s.out_dims[2] = 0, VP_ESHAPE, "operator 0 (CONV_2D): output 0 tensor 3 't3' [1,4,0,3] is empty");
   CASE(s.stride = 0, VP_EFORMAT, "must be positive");
   CASE(s.stride = -3, VP_EFORMAT, "must be positive");
   /* Buffers. */
