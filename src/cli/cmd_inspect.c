@@ -15,12 +15,13 @@
 
 static void usage(FILE *f) {
   fprintf(f,
-          "usage: vpipe inspect MODEL [--json]\n"
+          "usage: vpipe inspect MODEL [--ops] [--json]\n"
           "\n"
           "Show a .tflite model's inputs, outputs, operators, parameters and MACs.\n"
           "\n"
           "  MODEL    a .tflite path, or a model name such as face_landmark, looked up in\n"
           "           $VPIPE_MODELS (default: ~/.local/share/vpipe/models)\n"
+          "  --ops    also list every operator with its tensors' shapes and MACs\n"
           "  --json   print one JSON object instead of text\n");
 }
 
@@ -94,15 +95,102 @@ static void human(double v, char *buf, size_t size) {
   snprintf(buf, size, u ? "%.2f%s" : "%.0f%s", v, unit[u]);
 }
 
+/* MACs of every operator of kind @p kind. */
+static int64_t kind_macs(const vp_model *m, const char *kind) {
+  int64_t sum = 0;
+  for (int32_t i = 0; i < vp_model_operator_count(m); i++) {
+    vp_operator_info op;
+    if (vp_model_operator_info(m, i, &op) == VP_OK && !strcmp(op.kind, kind)) sum += op.macs;
+  }
+  return sum;
+}
+
+/* "[1, 2, 3]" of tensor @p i of operator @p op, or "-" when absent. */
+static void op_tensor_text(const vp_model *m, int32_t op, bool output, int32_t i, char *buf,
+                           size_t size, bool *is_const) {
+  vp_tensor_info t;
+  *is_const = false;
+  if (vp_model_operator_tensor(m, op, output, i, &t, is_const) != VP_OK) {
+    snprintf(buf, size, "-");
+    return;
+  }
+  shape_text(&t, buf, size);
+}
+
+static void text_ops(const vp_model *m) {
+  printf("operator list (execution order; * marks constants):\n");
+  for (int32_t i = 0; i < vp_model_operator_count(m); i++) {
+    vp_operator_info op;
+    char sh[128], macs[32] = "";
+    bool c;
+    vp_model_operator_info(m, i, &op);
+    printf("  %4d  #%-4d %-26s", i, op.file_index, op.kind);
+    for (int32_t k = 0; k < op.num_inputs; k++) {
+      op_tensor_text(m, i, false, k, sh, sizeof sh, &c);
+      printf(" %s%s", sh, c ? "*" : "");
+    }
+    printf(" ->");
+    for (int32_t k = 0; k < op.num_outputs; k++) {
+      op_tensor_text(m, i, true, k, sh, sizeof sh, &c);
+      printf(" %s", sh);
+    }
+    if (op.macs) {
+      human((double)op.macs, macs, sizeof macs);
+      printf("  %s MACs", macs);
+    }
+    printf("\n");
+  }
+}
+
+static void json_op_tensors(const vp_model *m, int32_t op, bool output, int32_t n) {
+  printf("[");
+  for (int32_t k = 0; k < n; k++) {
+    vp_tensor_info t;
+    bool c = false;
+    printf(k ? ", " : "");
+    if (vp_model_operator_tensor(m, op, output, k, &t, &c) != VP_OK) {
+      printf("null");
+      continue;
+    }
+    printf("{\"name\": ");
+    json_string(t.name);
+    printf(", \"dtype\": \"%s\", \"constant\": %s, \"shape\": [", vp_dtype_name(t.dtype),
+           c ? "true" : "false");
+    for (int32_t d = 0; d < t.rank; d++) printf(d ? ", %d" : "%d", t.dims[d]);
+    printf("]}");
+  }
+  printf("]");
+}
+
+static void json_ops(const vp_model *m) {
+  printf(", \"ops\": [");
+  for (int32_t i = 0; i < vp_model_operator_count(m); i++) {
+    vp_operator_info op;
+    vp_model_operator_info(m, i, &op);
+    printf("%s{\"index\": %d, \"file_index\": %d, \"kind\": ", i ? ", " : "", i,
+           op.file_index);
+    json_string(op.kind);
+    printf(", \"macs\": %lld, \"parameters\": %lld, \"inputs\": ", (long long)op.macs,
+           (long long)op.num_parameters);
+    json_op_tensors(m, i, false, op.num_inputs);
+    printf(", \"outputs\": ");
+    json_op_tensors(m, i, true, op.num_outputs);
+    printf("}");
+  }
+  printf("]");
+}
+
 int vp_cmd_inspect(int argc, char **argv) {
   const char *model = NULL;
-  bool json = false;
+  bool json = false, ops = false;
   for (int i = 1; i < argc; i++) {
     if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
       usage(stdout);
       return 0;
     } else if (!strcmp(argv[i], "--json")) {
       json = true;
+    } else if (!strcmp(argv[i], "--ops")) {
+      ops = true;
     } else if (argv[i][0] == '-' && argv[i][1]) {
       fprintf(stderr, "vpipe inspect: unknown option '%s'\n", argv[i]);
       usage(stderr);
@@ -163,8 +251,18 @@ int vp_cmd_inspect(int argc, char **argv) {
       json_string(name);
       printf(": %d", count);
     }
-    printf("}, \"tensors\": %d, \"parameters\": %lld, \"macs\": %lld}\n", s.num_tensors,
+    printf("}, \"operator_macs\": {");
+    for (int32_t k = 0; k < kinds; k++) {
+      const char *name;
+      vp_model_operator_kind(m, k, &name, NULL);
+      printf(k ? ", " : "");
+      json_string(name);
+      printf(": %lld", (long long)kind_macs(m, name));
+    }
+    printf("}, \"tensors\": %d, \"parameters\": %lld, \"macs\": %lld", s.num_tensors,
            (long long)s.num_parameters, (long long)s.macs);
+    if (ops) json_ops(m);
+    printf("}\n");
   } else {
     char p[32], mc[32];
     human((double)s.num_parameters, p, sizeof p);
@@ -173,13 +271,19 @@ int vp_cmd_inspect(int argc, char **argv) {
            by_name ? " with SHA-256 check" : "");
     text_tensors(m, true);
     text_tensors(m, false);
-    printf("operators (%d):\n", s.num_operators);
+    printf("operators (%d):\n  %-28s %5s %12s %7s\n", s.num_operators, "kind", "count", "MACs",
+           "share");
     for (int32_t k = 0; k < kinds; k++) {
       const char *name;
       int32_t count;
+      char km[32];
       vp_model_operator_kind(m, k, &name, &count);
-      printf("  %-28s %d\n", name, count);
+      int64_t macs = kind_macs(m, name);
+      human((double)macs, km, sizeof km);
+      printf("  %-28s %5d %12s %6.1f%%\n", name, count, macs ? km : "-",
+             s.macs ? 100.0 * (double)macs / (double)s.macs : 0.0);
     }
+    if (ops) text_ops(m);
     printf("tensors: %d\n", s.num_tensors);
     printf("parameters: %lld (%s)\n", (long long)s.num_parameters, p);
     printf("MACs per run: %lld (%s)\n", (long long)s.macs, mc);

@@ -252,6 +252,9 @@ void vp__graph_free(vp__graph *g);
  * "Convolution2DTransposeBias"), or NULL for codes vpipe does not handle. */
 const char *vp__op_name(int32_t code);
 
+/* IEEE float16 bits → float32, exact (graph_prep.c). */
+float vp__half_to_float(uint16_t h);
+
 /* Bytes per element of @p t (0 for VP_DTYPE_UNKNOWN). */
 size_t vp__dtype_size(vp_dtype t);
 
