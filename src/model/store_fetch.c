@@ -125,17 +125,20 @@ static vp_status find_tarball(const char *d, char *out, size_t size, const char 
   DIR *dh = opendir(d);
   if (!dh) return vp__error(VP_EIO, "cannot read %s: %s", d, strerror(errno));
   int found = 0;
+  char name[256] = "";
   struct dirent *de;
   while ((de = readdir(dh))) {
     size_t n = strlen(de->d_name);
-    if (n > 4 && !strcmp(de->d_name + n - 4, ".tgz")) {
+    if (n > 4 && n < sizeof name && !strcmp(de->d_name + n - 4, ".tgz")) {
       found++;
-      snprintf(out, size, "%s/%s", d, de->d_name);
+      memcpy(name, de->d_name, n + 1);
     }
   }
   closedir(dh);
   if (found != 1)
     return vp__error(VP_EIO, "`npm pack %s` left %d tarballs instead of one", pkg, found);
+  if (snprintf(out, size, "%s/%s", d, name) >= (int)size)
+    return vp__error(VP_ERANGE, "temporary path too long");
   return VP_OK;
 }
 
