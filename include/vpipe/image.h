@@ -135,6 +135,84 @@ VP_API vp_status vp_image_load(const char *path, vp_frame **out);
 /** Write an 8-bit gray or RGB24 frame as PNG. */
 VP_API vp_status vp_image_write_png(const vp_frame *frame, const char *path);
 
+
+/** Copy the pixels of @p src into a new standalone frame of the same geometry and
+ *  format (timestamps and flags copied). */
+VP_API vp_status vp_frame_clone(const vp_frame *src, vp_frame **out);
+
+/** Number of planes of @p fmt (0 for VP_PIXFMT_NONE). */
+VP_API int32_t vp_pixfmt_planes(vp_pixfmt fmt);
+
+/* ------------------------------------------------------------------------ */
+/* Drawing (src/image/draw.c).                                               */
+/*                                                                           */
+/* All drawing works on VP_PIXFMT_RGB24, RGBA, BGR24, BGRA and YUV420P/        */
+/* YUVJ420P frames (other formats return VP_EUNSUPPORTED). Coordinates are     */
+/* in pixels, floating point, pixel centres at integer + 0.5; shapes are       */
+/* anti-aliased by coverage and clipped to the frame. The colour's alpha       */
+/* blends the shape over the frame (255 = opaque). The frame must be writable  */
+/* by the caller (see vp_frame_is_writable). Not thread safe per frame.       */
+/* ------------------------------------------------------------------------ */
+
+/** An sRGB colour with alpha (255 = opaque). */
+typedef struct vp_color {
+  uint8_t r, g, b, a;
+} vp_color;
+
+/** Convenience constructor. */
+static inline vp_color vp_rgba(uint8_t r, uint8_t g, uint8_t b, uint8_t a) {
+  vp_color c = {r, g, b, a};
+  return c;
+}
+
+/** An anti-aliased line segment of @p width pixels with round caps. */
+VP_API vp_status vp_draw_line(vp_frame *frame, float x0, float y0, float x1, float y1,
+                              float width, vp_color color);
+
+/** A filled anti-aliased circle (landmark dots). */
+VP_API vp_status vp_draw_circle(vp_frame *frame, float cx, float cy, float radius,
+                                vp_color color);
+
+/** An axis-aligned rectangle; @p thickness <= 0 fills it, else its outline. */
+VP_API vp_status vp_draw_rect(vp_frame *frame, float x, float y, float w, float h,
+                              float thickness, vp_color color);
+
+/**
+ * Blend @p color over the frame where a mask says so: alpha = mask × color.a / 255.
+ * The mask (mask_width × mask_height, @p stride in elements) is stretched over the
+ * whole frame with bilinear sampling, so a model-resolution mask can be drawn
+ * directly. _u8 takes 0..255, _f32 takes 0..1 (clamped).
+ */
+VP_API vp_status vp_draw_mask_u8(vp_frame *frame, const uint8_t *mask, int32_t mask_width,
+                                 int32_t mask_height, int32_t stride, vp_color color);
+VP_API vp_status vp_draw_mask_f32(vp_frame *frame, const float *mask, int32_t mask_width,
+                                  int32_t mask_height, int32_t stride, vp_color color);
+
+/**
+ * Landmarks and their connections (skeletons, face meshes, hand graphs) in one
+ * call. @p xy holds @p n points as x, y pairs (@p normalized: in [0, 1] of the
+ * frame's width and height, as MediaPipe reports them; else pixels). @p edges
+ * holds @p n_edges index pairs; pairs naming a point >= n are skipped, as are
+ * NaN points. Lines are drawn first (width @p line_width, skipped when <= 0 or
+ * edges is NULL), then dots (radius @p dot_radius, skipped when <= 0).
+ */
+VP_API vp_status vp_draw_landmarks(vp_frame *frame, const float *xy, int32_t n, bool normalized,
+                                   const uint16_t (*edges)[2], int32_t n_edges, float line_width,
+                                   vp_color line_color, float dot_radius, vp_color dot_color);
+
+/** Height in pixels of one text line at @p scale (built-in 5×7 font in 6×9 cells). */
+VP_API int32_t vp_draw_text_height(int32_t scale);
+/** Width in pixels of @p text at @p scale. */
+VP_API int32_t vp_draw_text_width(const char *text, int32_t scale);
+
+/**
+ * Draw one line of printable ASCII (other bytes draw as '?') with its top-left at
+ * (@p x, @p y), each font pixel a @p scale × @p scale block (scale >= 1). If
+ * @p background.a > 0 a box of that colour is drawn behind the text first.
+ */
+VP_API vp_status vp_draw_text(vp_frame *frame, int32_t x, int32_t y, const char *text,
+                              int32_t scale, vp_color color, vp_color background);
+
 #ifdef __cplusplus
 }
 #endif

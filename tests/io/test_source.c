@@ -1,0 +1,427 @@
+/* Sources: every decoded frame exactly once, in order, with ffprobe's pts;
+ * formats and containers; still images and sequences; damaged inputs. */
+#include <inttypes.h>
+
+#include "common/check.h"
+#include "common/media.h"
+#include "vpipe/io.h"
+
+static const char *tmp;
+
+/* ffprobe's best-effort timestamps (in ns) of the video frames of @p path. */
+static int probe_pts(const char *path, int64_t *pts, int max) {
+  char cmd[1024];
+  snprintf(cmd, sizeof cmd,
+           "ffprobe -v error -select_streams v:0 -show_entries stream=time_base -of csv=p=0 '%s'; "
+           "ffprobe -v error -select_streams v:0 -show_entries frame=best_effort_timestamp -of csv=p=0 '%s'",
+           path, path);
+  FILE *p = popen(cmd, "r");
+  if (!p) return -1;
+  long long num = 0, den = 0;
+  if (fscanf(p, "%lld/%lld", &num, &den) != 2) {
+    pclose(p);
+    return -1;
+  }
+  int n = 0;
+  char line[128];
+  while (fgets(line, sizeof line, p)) {
+    long long v;
+    if (strncmp(line, "N/A", 3) == 0 && n < max) {
+      pts[n++] = INT64_MIN; /* no timestamp: vpipe says INT64_MIN too */
+    } else if (sscanf(line, "%lld", &v) == 1 && n < max) {
+      /* round(v * num / den * 1e9) */
+      __int128 x = (__int128)v * num * 1000000000;
+      pts[n++] = (int64_t)((x + den / 2) / den);
+    }
+  }
+  pclose(p);
+  return n;
+}
+
+/* Read all frames; check seq and pts against ffprobe. Returns frames read. */
+static int read_all_check(const char *path, vp_status expect_end, int expect_frames) {
+  static int64_t ref[20000];
+  int nref = probe_pts(path, ref, 20000);
+  vp_source *s = NULL;
+  CHECK_STATUS(vp_source_open(path, NULL, &s), VP_OK);
+  if (!s) return -1;
+  vp_frame *f = NULL;
+  int n = 0, bad_pts = 0;
+  vp_status st;
+  int64_t prev_capture = 0;
+  while ((st = vp_source_read(s, &f)) == VP_OK) {
+    CHECK_INT_EQ(f->seq, n);
+    if (n < nref && f->pts_ns != ref[n]) {
+      if (bad_pts++ < 3) fprintf(stderr, "%s frame %d: pts %" PRId64 " vs ffprobe %" PRId64 "\n", path, n, f->pts_ns, ref[n]);
+    }
+    CHECK(f->capture_ns >= prev_capture);
+    prev_capture = f->capture_ns;
+    vp_frame_unref(&f);
+    n++;
+  }
+  CHECK_STATUS(st, expect_end);
+  if (st != expect_end) fprintf(stderr, "%s: %s\n", path, vp_last_error());
+  CHECK_INT_EQ(bad_pts, 0);
+  if (expect_end == VP_EOF) CHECK_INT_EQ(n, nref);
+  if (expect_frames >= 0) CHECK_INT_EQ(n, expect_frames);
+  /* Errors are sticky. */
+  CHECK_STATUS(vp_source_read(s, &f), expect_end);
+  vp_source_close(s);
+  return n;
+}
+
+static void make(const char *name, const char *args) {
+  char path[512];
+  snprintf(path, sizeof path, "%s/%s", tmp, name);
+  if (vp_test_sh("ffmpeg -nostdin -v error -y %s '%s'", args, path)) vp_test_failures++;
+}
+
+static void path_of(char *buf, size_t n, const char *name) { snprintf(buf, n, "%s/%s", tmp, name); }
+
+static void test_containers(void) {
+  char p[512];
+  /* H.264 with B-frames + AAC in MP4. */
+  make("a.mp4", "-f lavfi -i testsrc2=size=320x240:rate=25 -f lavfi -i sine=frequency=440:sample_rate=48000 "
+                "-t 2 -c:v libx264 -bf 2 -g 12 -pix_fmt yuv420p -c:a aac -shortest");
+  path_of(p, sizeof p, "a.mp4");
+  read_all_check(p, VP_EOF, 50);
+  vp_source *s = NULL;
+  CHECK_STATUS(vp_source_open(p, NULL, &s), VP_OK);
+  if (s) {
+    const vp_source_info *in = vp_source_get_info(s);
+    CHECK_INT_EQ(in->kind, VP_SOURCE_FILE);
+    CHECK_INT_EQ(in->width, 320);
+    CHECK_INT_EQ(in->height, 240);
+    CHECK_INT_EQ(in->fps_num, 25);
+    CHECK_INT_EQ(in->fps_den, 1);
+    CHECK_INT_EQ(in->frame_count, 50);
+    CHECK(in->has_audio);
+    CHECK(!in->is_live);
+    CHECK_INT_EQ(in->pixfmt, VP_PIXFMT_YUV420P);
+    CHECK_NEAR((double)in->duration_ns / 1e9, 2.0, 0.05);
+    vp_source_close(s);
+  }
+  /* VP9 in WebM, MPEG-4 in AVI, MJPEG in AVI, H.264 in MKV, variable frame rate. */
+  make("b.webm", "-f lavfi -i testsrc2=size=176x144:rate=30 -t 1 -c:v libvpx-vp9 -deadline realtime -cpu-used 8");
+  path_of(p, sizeof p, "b.webm");
+  read_all_check(p, VP_EOF, 30);
+  make("c.avi", "-f lavfi -i testsrc2=size=176x144:rate=15 -t 1 -c:v mpeg4 -bf 1");
+  path_of(p, sizeof p, "c.avi");
+  read_all_check(p, VP_EOF, 15);
+  make("d.avi", "-f lavfi -i testsrc2=size=176x144:rate=10 -t 1 -c:v mjpeg");
+  path_of(p, sizeof p, "d.avi");
+  read_all_check(p, VP_EOF, 10);
+  make("e.mkv", "-f lavfi -i testsrc2=size=160x120:rate=24 -t 1 -c:v libx264 -bf 3");
+  path_of(p, sizeof p, "e.mkv");
+  read_all_check(p, VP_EOF, 24);
+  make("vfr.mkv", "-f lavfi -i testsrc2=size=160x120:rate=30 -t 1 -vf select='not(mod(n\\,3))+eq(n\\,4)' -fps_mode vfr -c:v libx264");
+  path_of(p, sizeof p, "vfr.mkv");
+  read_all_check(p, VP_EOF, -1);
+}
+
+static void test_pixfmt_and_pool(void) {
+  char p[512];
+  path_of(p, sizeof p, "a.mp4");
+  vp_source_options o = vp_source_options_default();
+  o.pixfmt = VP_PIXFMT_RGB24;
+  o.pool_capacity = 3;
+  vp_source *s = NULL;
+  CHECK_STATUS(vp_source_open(p, &o, &s), VP_OK);
+  if (!s) return;
+  CHECK_INT_EQ(vp_source_get_info(s)->pixfmt, VP_PIXFMT_RGB24);
+  vp_frame *f[3] = {0};
+  for (int i = 0; i < 3; i++) {
+    CHECK_STATUS(vp_source_read(s, &f[i]), VP_OK);
+    if (f[i]) CHECK_INT_EQ(f[i]->format, VP_PIXFMT_RGB24);
+  }
+  /* With every frame out, a blocking read would wait: interrupt it instead. */
+  vp_source_interrupt(s);
+  vp_frame *g = NULL;
+  CHECK_STATUS(vp_source_read(s, &g), VP_ECANCELED);
+  for (int i = 0; i < 3; i++) vp_frame_unref(&f[i]);
+  vp_source_close(s);
+
+  /* Steady state allocates nothing: 100 frames, two held at a time. */
+  for (int native = 0; native < 2; native++) {
+    path_of(p, sizeof p, "long.mkv");
+    o = vp_source_options_default();
+    o.pixfmt = native ? VP_PIXFMT_NONE : VP_PIXFMT_RGB24;
+    CHECK_STATUS(vp_source_open(p, &o, &s), VP_OK);
+    if (!s) return;
+    vp_frame *hold[2] = {0};
+    int n = 0;
+    vp_source_stats st10;
+    memset(&st10, 0, sizeof st10);
+    while (vp_source_read(s, &g) == VP_OK) {
+      vp_frame_unref(&hold[n % 2]);
+      hold[n % 2] = g;
+      g = NULL;
+      if (++n == 10) vp_source_stats_get(s, &st10);
+    }
+    vp_frame_unref(&hold[0]);
+    vp_frame_unref(&hold[1]);
+    vp_source_stats ss;
+    vp_source_stats_get(s, &ss);
+    CHECK_INT_EQ(n, 100);
+    CHECK_INT_EQ(ss.frame_allocations, st10.frame_allocations);
+    CHECK(ss.frame_allocations <= 2 * o.pool_capacity);
+    fprintf(stderr, "%s: %lld frame allocations for 100 frames\n", native ? "native" : "rgb24",
+            (long long)ss.frame_allocations);
+    vp_source_close(s);
+  }
+  path_of(p, sizeof p, "a.mp4");
+
+  /* Native frames (zero copy) outlive the source. */
+  CHECK_STATUS(vp_source_open(p, NULL, &s), VP_OK);
+  if (!s) return;
+  vp_frame *keep = NULL;
+  for (int i = 0; i < 5; i++) {
+    vp_frame_unref(&keep);
+    CHECK_STATUS(vp_source_read(s, &keep), VP_OK);
+  }
+  vp_source_close(s);
+  if (keep) {
+    CHECK_INT_EQ(keep->seq, 4);
+    CHECK_INT_EQ(keep->format, VP_PIXFMT_YUV420P);
+    volatile uint8_t x = keep->data[0][keep->linesize[0] * (keep->height - 1) + keep->width - 1];
+    (void)x;
+  }
+  vp_frame_unref(&keep);
+}
+
+static void test_images(void) {
+  char p[512];
+  make("still.jpg", "-f lavfi -i testsrc2=size=128x96 -frames:v 1");
+  path_of(p, sizeof p, "still.jpg");
+  vp_source *s = NULL;
+  CHECK_STATUS(vp_source_open(p, NULL, &s), VP_OK);
+  if (s) {
+    CHECK_INT_EQ(vp_source_get_info(s)->kind, VP_SOURCE_IMAGE);
+    CHECK_INT_EQ(vp_source_get_info(s)->frame_count, 1);
+    vp_frame *f = NULL;
+    CHECK_STATUS(vp_source_read(s, &f), VP_OK);
+    if (f) {
+      CHECK_INT_EQ(f->pts_ns, 0);
+      CHECK_INT_EQ(f->width, 128);
+    }
+    vp_frame_unref(&f);
+    CHECK_STATUS(vp_source_read(s, &f), VP_EOF);
+    vp_source_close(s);
+  }
+  /* Sequences: printf pattern, directory, glob. */
+  vp_test_sh("mkdir -p '%s/seq'", tmp);
+  make("seq/img_%04d.png", "-f lavfi -i testsrc2=size=64x48:rate=25 -frames:v 7");
+  const char *forms[] = {"seq/img_%04d.png", "seq", "seq/img_*.png"};
+  for (int i = 0; i < 3; i++) {
+    path_of(p, sizeof p, forms[i]);
+    CHECK_STATUS(vp_source_open(p, NULL, &s), VP_OK);
+    if (!s) continue;
+    CHECK_INT_EQ(vp_source_get_info(s)->kind, VP_SOURCE_IMAGE_SEQUENCE);
+    vp_frame *f = NULL;
+    int n = 0;
+    vp_status st;
+    while ((st = vp_source_read(s, &f)) == VP_OK) {
+      CHECK_INT_EQ(f->seq, n);
+      n++;
+      vp_frame_unref(&f);
+    }
+    CHECK_STATUS(st, VP_EOF);
+    CHECK_INT_EQ(n, 7);
+    vp_source_close(s);
+  }
+  /* A sequence at a chosen rate. */
+  path_of(p, sizeof p, "seq");
+  vp_source_options o = vp_source_options_default();
+  o.fps = 10;
+  CHECK_STATUS(vp_source_open(p, &o, &s), VP_OK);
+  if (s) {
+    vp_frame *f = NULL;
+    CHECK_STATUS(vp_source_read(s, &f), VP_OK);
+    vp_frame_unref(&f);
+    CHECK_STATUS(vp_source_read(s, &f), VP_OK);
+    if (f) CHECK_INT_EQ(f->pts_ns, 100000000);
+    vp_frame_unref(&f);
+    vp_source_close(s);
+  }
+}
+
+static void test_bad_inputs(void) {
+  char p[512];
+  vp_source *s = NULL;
+  CHECK_STATUS(vp_source_open("/nonexistent/file.mp4", NULL, &s), VP_ENOENT);
+  CHECK(strstr(vp_last_error(), "/nonexistent/file.mp4") != NULL);
+  /* Audio only: no video stream. */
+  make("audio.m4a", "-f lavfi -i sine=duration=1 -c:a aac");
+  path_of(p, sizeof p, "audio.m4a");
+  CHECK_STATUS(vp_source_open(p, NULL, &s), VP_EFORMAT);
+  CHECK(strstr(vp_last_error(), "no video stream") != NULL);
+  /* Garbage file. */
+  path_of(p, sizeof p, "garbage.mp4");
+  vp_test_sh("head -c 100000 /dev/urandom > '%s'", p);
+  vp_status st = vp_source_open(p, NULL, &s);
+  CHECK(st != VP_OK);
+  if (st == VP_OK) vp_source_close(s);
+  /* Empty file. */
+  path_of(p, sizeof p, "empty.mp4");
+  vp_test_sh(": > '%s'", p);
+  CHECK_STATUS(vp_source_open(p, NULL, &s), VP_EFORMAT);
+  /* A video codec without a decoder: a stream whose codec tag is unknown. */
+  make("tagged.avi", "-f lavfi -i testsrc2=size=64x48:rate=5 -t 1 -c:v mpeg4");
+  path_of(p, sizeof p, "tagged.avi");
+  /* Rewrite the FourCC so that no decoder is known for it. */
+  vp_test_sh("perl -pi -e 's/FMP4/QZQZ/g' '%s'", p);
+  CHECK_STATUS(vp_source_open(p, NULL, &s), VP_EUNSUPPORTED);
+  CHECK(strstr(vp_last_error(), "decoder") != NULL);
+}
+
+/* Truncated and corrupted files: the good frames come out, then VP_EFORMAT. */
+/* The rate controller's hint: skip non-reference / non-key frames before decoding. */
+static void test_discard(void) {
+  char p[512];
+  path_of(p, sizeof p, "a.mp4"); /* 50 frames, B-frames, GOP 12 */
+  vp_source_discard modes[2] = {VP_DISCARD_NONREF, VP_DISCARD_NONKEY};
+  for (int m = 0; m < 2; m++) {
+    vp_source *s = NULL;
+    CHECK_STATUS(vp_source_open(p, NULL, &s), VP_OK);
+    if (!s) return;
+    vp_source_set_discard(s, modes[m]);
+    vp_frame *f = NULL;
+    int n = 0, keys = 0;
+    int64_t last = INT64_MIN;
+    vp_status st;
+    while ((st = vp_source_read(s, &f)) == VP_OK) {
+      CHECK(f->pts_ns > last);
+      last = f->pts_ns;
+      keys += (f->flags & VP_FRAME_FLAG_KEY) != 0;
+      n++;
+      vp_frame_unref(&f);
+    }
+    CHECK_STATUS(st, VP_EOF); /* skipping on purpose is not damage */
+    fprintf(stderr, "discard %s: %d of 50 frames decoded, %d key\n", m ? "nonkey" : "nonref", n, keys);
+    CHECK(n < 50 && n > 0);
+    if (m == 1) CHECK_INT_EQ(n, keys);
+    vp_source_close(s);
+  }
+}
+
+static void test_damaged(void) {
+  char good[512], p[512];
+  make("long.mkv", "-f lavfi -i testsrc2=size=160x120:rate=25 -t 4 -c:v libx264 -g 25 -bf 0");
+  path_of(good, sizeof good, "long.mkv");
+  int total = read_all_check(good, VP_EOF, 100);
+  /* Cut in the middle. */
+  path_of(p, sizeof p, "cut.mkv");
+  vp_test_sh("head -c $(( $(stat -c %%s '%s') / 2 )) '%s' > '%s'", good, good, p);
+  vp_source *s = NULL;
+  CHECK_STATUS(vp_source_open(p, NULL, &s), VP_OK);
+  if (s) {
+    vp_frame *f = NULL;
+    int n = 0;
+    vp_status st;
+    while ((st = vp_source_read(s, &f)) == VP_OK) {
+      CHECK_INT_EQ(f->seq, n);
+      CHECK_INT_EQ(f->pts_ns, (int64_t)n * 40000000);
+      n++;
+      vp_frame_unref(&f);
+    }
+    fprintf(stderr, "truncated: %d of %d frames, then %s: %s\n", n, total, vp_strerror(st), vp_last_error());
+    CHECK(n > 20 && n < total);
+    CHECK_STATUS(st, VP_EFORMAT);
+    vp_source_close(s);
+  }
+  /* Garbage in the payload (past the headers). */
+  path_of(p, sizeof p, "corrupt.mkv");
+  vp_test_sh("cp '%s' '%s' && size=$(stat -c %%s '%s') && "
+             "head -c 3000 /dev/urandom | dd of='%s' bs=1 seek=$(( size / 2 )) conv=notrunc status=none",
+             good, p, p, p);
+  CHECK_STATUS(vp_source_open(p, NULL, &s), VP_OK);
+  if (s) {
+    vp_frame *f = NULL;
+    int n = 0;
+    vp_status st;
+    while ((st = vp_source_read(s, &f)) == VP_OK) {
+      n++;
+      vp_frame_unref(&f);
+    }
+    fprintf(stderr, "corrupted: %d of %d frames, then %s: %s\n", n, total, vp_strerror(st), vp_last_error());
+    CHECK(n > 20);
+    CHECK_STATUS(st, VP_EFORMAT);
+    vp_source_stats ss;
+    vp_source_stats_get(s, &ss);
+    vp_source_close(s);
+  }
+}
+
+/* The public test videos decode to exactly the RGB24 pixels (and pts) of the
+ * reference decode (tests/ref/media/decoded_rgb24_video.tsv: first 5 frames). */
+static void test_reference_videos(void) {
+  const char *ref = getenv("VPIPE_REF");
+  const char *media = getenv("VPIPE_MEDIA");
+  char mdir[512], tsv[512];
+  if (media && *media) snprintf(mdir, sizeof mdir, "%s", media);
+  else snprintf(mdir, sizeof mdir, "%s/.cache/vpipe/media", getenv("HOME") ? getenv("HOME") : "");
+  snprintf(tsv, sizeof tsv, "%s/media/decoded_rgb24_video.tsv", ref ? ref : "tests/ref");
+  FILE *fp = fopen(tsv, "r");
+  CHECK(fp != NULL);
+  if (!fp) return;
+  char line[512], open_name[256] = "";
+  vp_source *s = NULL;
+  int checked = 0, missing = 0;
+  while (fgets(line, sizeof line, fp)) {
+    char name[256], sha[80];
+    int frame, w, h;
+    double pts_ms;
+    if (sscanf(line, "%255s %d %lf %d %d %79s", name, &frame, &pts_ms, &w, &h, sha) != 6) continue;
+    char path[1024];
+    snprintf(path, sizeof path, "%s/%s", mdir, name);
+    if (strcmp(name, open_name) != 0) {
+      vp_source_close(s);
+      s = NULL;
+      snprintf(open_name, sizeof open_name, "%s", name);
+      if (access(path, R_OK) != 0) {
+        missing++;
+        continue;
+      }
+      vp_source_options o = vp_source_options_default();
+      o.pixfmt = VP_PIXFMT_RGB24;
+      CHECK_STATUS(vp_source_open(path, &o, &s), VP_OK);
+    }
+    if (!s) continue;
+    vp_frame *f = NULL;
+    CHECK_STATUS(vp_source_read(s, &f), VP_OK);
+    if (!f) continue;
+    CHECK_INT_EQ(f->seq, frame);
+    CHECK_INT_EQ(f->width, w);
+    CHECK_INT_EQ(f->height, h);
+    CHECK_NEAR((double)f->pts_ns / 1e6, pts_ms, 0.0006);
+    char raw[600], out[256];
+    snprintf(raw, sizeof raw, "%s/ref.rgb", tmp);
+    FILE *o = fopen(raw, "wb");
+    for (int y = 0; y < f->height; y++) fwrite(f->data[0] + (size_t)y * f->linesize[0], 1, (size_t)f->width * 3, o);
+    fclose(o);
+    vp_test_sh_out(out, sizeof out, "sha256sum '%s'", raw);
+    if (strncmp(out, sha, 64) != 0) {
+      fprintf(stderr, "%s frame %d: RGB24 sha256 %.64s, reference %s\n", name, frame, out, sha);
+      vp_test_failures++;
+    }
+    checked++;
+    vp_frame_unref(&f);
+  }
+  vp_source_close(s);
+  fclose(fp);
+  fprintf(stderr, "reference video frames: %d checked, %d media missing\n", checked, missing);
+}
+
+int main(void) {
+  if (!vp_test_have_ffmpeg()) return vp_test_skip_or_fail("ffmpeg/ffprobe CLI");
+  tmp = vp_test_tmpdir();
+  test_containers();
+  test_discard();
+  test_images();
+  test_bad_inputs();
+  test_damaged();
+  test_pixfmt_and_pool();
+  test_reference_videos();
+  vp_test_rmdir(tmp);
+  return TEST_EXIT();
+}
