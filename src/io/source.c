@@ -129,6 +129,7 @@ struct vp_source {
   vp_frame_pool *shells;
   vp_frame_pool *conv; /* for converted frames, geometry conv_w × conv_h */
   int32_t conv_w, conv_h;
+  vp_pixfmt conv_fmt;
   int64_t conv_allocations; /* of pools replaced after a size change */
   avframe_cache *avframes;
 
@@ -715,6 +716,23 @@ static void queue_audio(vp_source *s, AVPacket *pkt) {
   stats_add(s, &s->stats.audio_packets, 1);
 }
 
+/* True when every plane of @p av can be over-read by VP_FRAME_PADDING bytes
+ * past its last row (libavcodec's default buffers can; some decoders' cannot),
+ * so it can be handed out without copying. */
+static bool has_padding(const AVFrame *av, vp_pixfmt fmt) {
+  const vp__pixfmt_desc *d = vp__pixfmt_desc_get(fmt);
+  for (int p = 0; p < d->planes; p++) {
+    if (av->linesize[p] <= 0) return false;
+    AVBufferRef *buf = av_frame_get_plane_buffer((AVFrame *)av, p);
+    if (!buf) return false;
+    int32_t pw, ph;
+    vp__plane_size(fmt, p, av->width, av->height, &pw, &ph);
+    const uint8_t *end = av->data[p] + (size_t)(ph - 1) * av->linesize[p] + (size_t)pw * d->bytes_per_pixel[p];
+    if (av->data[p] < buf->data || end + VP_FRAME_PADDING > buf->data + buf->size) return false;
+  }
+  return true;
+}
+
 /* Wrap or convert the decoded s->frame into a vp_frame. */
 static vp_status deliver(vp_source *s, vp_frame **out) {
   AVFrame *av = s->frame;
@@ -741,7 +759,7 @@ static vp_status deliver(vp_source *s, vp_frame **out) {
   vp_pixfmt want = s->opt.pixfmt != VP_PIXFMT_NONE ? s->opt.pixfmt : (nat != VP_PIXFMT_NONE ? nat : VP_PIXFMT_RGB24);
   vp_frame *f = NULL;
   vp_status st;
-  if (want == nat) {
+  if (want == nat && has_padding(av, nat)) {
     if ((st = vp_frame_pool_get(s->shells, &f))) return st;
     AVFrame *keep = cache_get(s->avframes);
     if (!keep) {
@@ -759,7 +777,7 @@ static vp_status deliver(vp_source *s, vp_frame **out) {
     }
     vp__frame_set_release(f, release_avframe, keep);
   } else {
-    if (!s->conv || s->conv_w != av->width || s->conv_h != av->height) {
+    if (!s->conv || s->conv_w != av->width || s->conv_h != av->height || s->conv_fmt != want) {
       if (s->conv) {
         vp_frame_pool_stats ps;
         vp_frame_pool_stats_get(s->conv, &ps);
@@ -777,6 +795,7 @@ static vp_status deliver(vp_source *s, vp_frame **out) {
       if (atomic_load(&s->interrupted)) vp_frame_pool_cancel(s->conv);
       s->conv_w = av->width;
       s->conv_h = av->height;
+      s->conv_fmt = want;
     }
     if ((st = vp_frame_pool_get(s->conv, &f))) return st;
     if ((st = vp__frame_from_avframe(av, want, f))) {

@@ -250,6 +250,9 @@ static void test_bad_inputs(void) {
   vp_source *s = NULL;
   CHECK_STATUS(vp_source_open("/nonexistent/file.mp4", NULL, &s), VP_ENOENT);
   CHECK(strstr(vp_last_error(), "/nonexistent/file.mp4") != NULL);
+  /* A camera that is not there. */
+  CHECK_STATUS(vp_source_open("/dev/video99", NULL, &s), VP_ENOENT);
+  CHECK(strstr(vp_last_error(), "/dev/video99") != NULL);
   /* Audio only: no video stream. */
   make("audio.m4a", "-f lavfi -i sine=duration=1 -c:a aac");
   path_of(p, sizeof p, "audio.m4a");
