@@ -143,6 +143,7 @@ struct vp_source {
   vp_status sticky;
   char sticky_msg[512];
   bool draining;
+  int drain_errors;
   int read_error;       /* the demuxer's error that ended a file early */
   int64_t seq;
   int64_t last_pts_ns;
@@ -673,6 +674,7 @@ static vp_status reconnect(vp_source *s, const char *why) {
       s->rebase = true;
       s->gap_wall_ns = vp_time_ns() - gap_start;
       s->draining = false;
+      s->drain_errors = 0;
       return VP_OK;
     }
     if (st == VP_ECANCELED) return st;
@@ -904,6 +906,8 @@ vp_status vp_source_read(vp_source *s, vp_frame **out) {
     }
     if (r != AVERROR(EAGAIN)) {
       stats_add(s, &s->stats.decode_errors, 1);
+      /* A decoder that keeps failing while draining must not spin forever. */
+      if (s->draining && ++s->drain_errors > 64) return finish(s);
       if (!s->damage[0])
         snprintf(s->damage, sizeof s->damage, "decoding after frame %lld: %s", (long long)s->seq - 1,
                  vp__averr(r, eb, sizeof eb));

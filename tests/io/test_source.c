@@ -277,6 +277,16 @@ static void test_bad_inputs(void) {
   CHECK(strstr(vp_last_error(), "decoder") != NULL);
 }
 
+static uint64_t frame_hash(const vp_frame *f) {
+  uint64_t h = 1469598103934665603ull;
+  for (int p = 0; p < 3; p++) {
+    int w = p ? (f->width + 1) / 2 : f->width, hgt = p ? (f->height + 1) / 2 : f->height;
+    for (int y = 0; y < hgt; y++)
+      for (int x = 0; x < w; x++) h = (h ^ f->data[p][(size_t)y * f->linesize[p] + x]) * 1099511628211ull;
+  }
+  return h;
+}
+
 /* Truncated and corrupted files: the good frames come out, then VP_EFORMAT. */
 /* The rate controller's hint: skip non-reference / non-key frames before decoding. */
 static void test_discard(void) {
@@ -312,6 +322,17 @@ static void test_damaged(void) {
   make("long.mkv", "-f lavfi -i testsrc2=size=160x120:rate=25 -t 4 -c:v libx264 -g 25 -bf 0");
   path_of(good, sizeof good, "long.mkv");
   int total = read_all_check(good, VP_EOF, 100);
+  /* Hashes of the clean frames, to check that what comes out of damaged copies is intact. */
+  static uint64_t clean[100];
+  vp_source *c = NULL;
+  CHECK_STATUS(vp_source_open(good, NULL, &c), VP_OK);
+  for (int i = 0; c && i < 100; i++) {
+    vp_frame *f = NULL;
+    if (vp_source_read(c, &f) != VP_OK) break;
+    clean[i] = frame_hash(f);
+    vp_frame_unref(&f);
+  }
+  vp_source_close(c);
   /* Cut in the middle. */
   path_of(p, sizeof p, "cut.mkv");
   vp_test_sh("head -c $(( $(stat -c %%s '%s') / 2 )) '%s' > '%s'", good, good, p);
@@ -324,6 +345,10 @@ static void test_damaged(void) {
     while ((st = vp_source_read(s, &f)) == VP_OK) {
       CHECK_INT_EQ(f->seq, n);
       CHECK_INT_EQ(f->pts_ns, (int64_t)n * 40000000);
+      if (n < 100 && frame_hash(f) != clean[n]) {
+        fprintf(stderr, "truncated copy: frame %d differs from the clean decode\n", n);
+        vp_test_failures++;
+      }
       n++;
       vp_frame_unref(&f);
     }
@@ -342,10 +367,18 @@ static void test_damaged(void) {
     vp_frame *f = NULL;
     int n = 0;
     vp_status st;
+    int before_damage_ok = 0;
     while ((st = vp_source_read(s, &f)) == VP_OK) {
+      int idx = (int)(f->pts_ns / 40000000);
+      /* Frames of the first half (before the garbage) are exactly the clean ones. */
+      if (idx < 45) {
+        if (frame_hash(f) == clean[idx]) before_damage_ok++;
+        else fprintf(stderr, "corrupted copy: frame %d (before the damage) differs\n", idx);
+      }
       n++;
       vp_frame_unref(&f);
     }
+    CHECK_INT_EQ(before_damage_ok, 45);
     fprintf(stderr, "corrupted: %d of %d frames, then %s: %s\n", n, total, vp_strerror(st), vp_last_error());
     CHECK(n > 20);
     CHECK_STATUS(st, VP_EFORMAT);
