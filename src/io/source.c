@@ -34,6 +34,7 @@
 #include <libavcodec/avcodec.h>
 #include <libavdevice/avdevice.h>
 #include <libavformat/avformat.h>
+#include <libavutil/imgutils.h>
 #include <libavutil/pixdesc.h>
 
 #include "core/error.h"
@@ -761,7 +762,10 @@ static vp_status deliver(vp_source *s, vp_frame **out) {
   vp_pixfmt want = s->opt.pixfmt != VP_PIXFMT_NONE ? s->opt.pixfmt : (nat != VP_PIXFMT_NONE ? nat : VP_PIXFMT_RGB24);
   vp_frame *f = NULL;
   vp_status st;
-  if (want == nat && has_padding(av, nat)) {
+  /* Zero copy only when nobody else holds the buffers: a reference frame the
+   * decoder keeps must not be drawn on, so those are copied (vp_frame_is_writable
+   * then stays true to its word). */
+  if (want == nat && has_padding(av, nat) && av_frame_is_writable(av)) {
     if ((st = vp_frame_pool_get(s->shells, &f))) return st;
     AVFrame *keep = cache_get(s->avframes);
     if (!keep) {
@@ -800,7 +804,12 @@ static vp_status deliver(vp_source *s, vp_frame **out) {
       s->conv_fmt = want;
     }
     if ((st = vp_frame_pool_get(s->conv, &f))) return st;
-    if ((st = vp__frame_from_avframe(av, want, f))) {
+    if (want == nat) {
+      const uint8_t *sd[4] = {av->data[0], av->data[1], av->data[2], av->data[3]};
+      int sl[4] = {av->linesize[0], av->linesize[1], av->linesize[2], av->linesize[3]};
+      int dl[4] = {f->linesize[0], f->linesize[1], f->linesize[2], f->linesize[3]};
+      av_image_copy(f->data, dl, sd, sl, (enum AVPixelFormat)av->format, av->width, av->height);
+    } else if ((st = vp__frame_from_avframe(av, want, f))) {
       vp_frame_unref(&f);
       return st;
     }
