@@ -277,6 +277,8 @@ static void test_bad_inputs(void) {
   CHECK(strstr(vp_last_error(), "decoder") != NULL);
 }
 
+static uint64_t clean[100]; /* hashes of long.mkv's frames */
+
 static uint64_t frame_hash(const vp_frame *f) {
   uint64_t h = 1469598103934665603ull;
   for (int p = 0; p < 3; p++) {
@@ -323,7 +325,6 @@ static void test_damaged(void) {
   path_of(good, sizeof good, "long.mkv");
   int total = read_all_check(good, VP_EOF, 100);
   /* Hashes of the clean frames, to check that what comes out of damaged copies is intact. */
-  static uint64_t clean[100];
   vp_source *c = NULL;
   CHECK_STATUS(vp_source_open(good, NULL, &c), VP_OK);
   for (int i = 0; c && i < 100; i++) {
@@ -448,6 +449,28 @@ static void test_reference_videos(void) {
   fprintf(stderr, "reference video frames: %d checked, %d media missing\n", checked, missing);
 }
 
+/* Drawing on every frame a source hands out (they are writable) must not
+ * change the frames decoded after it (which may be predicted from it). */
+static void test_draw_keeps_decoding_intact(void) {
+  char p[512];
+  path_of(p, sizeof p, "long.mkv");
+  vp_source *s = NULL;
+  CHECK_STATUS(vp_source_open(p, NULL, &s), VP_OK);
+  if (!s) return;
+  vp_frame *f = NULL;
+  int n = 0, same = 0;
+  while (vp_source_read(s, &f) == VP_OK) {
+    if (n < 100 && frame_hash(f) == clean[n]) same++;
+    CHECK(vp_frame_is_writable(f));
+    CHECK_STATUS(vp_draw_rect(f, 0, 0, (float)f->width, (float)f->height, 0, vp_rgba(255, 0, 255, 255)), VP_OK);
+    vp_frame_unref(&f);
+    n++;
+  }
+  CHECK_INT_EQ(n, 100);
+  CHECK_INT_EQ(same, 100);
+  vp_source_close(s);
+}
+
 int main(void) {
   if (!vp_test_have_ffmpeg()) return vp_test_skip_or_fail("ffmpeg/ffprobe CLI");
   tmp = vp_test_tmpdir();
@@ -457,6 +480,7 @@ int main(void) {
   test_bad_inputs();
   test_damaged();
   test_pixfmt_and_pool();
+  test_draw_keeps_decoding_intact();
   test_reference_videos();
   vp_test_rmdir(tmp);
   return TEST_EXIT();
