@@ -758,6 +758,7 @@ static vp_status deliver(vp_source *s, vp_frame **out) {
     pts_ns += s->pts_offset_ns;
   }
   uint32_t flags = av->key_frame ? VP_FRAME_FLAG_KEY : 0;
+  const int color_space = av->colorspace, color_range = av->color_range;
   vp_pixfmt nat = vp__pixfmt_from_av((enum AVPixelFormat)av->format);
   vp_pixfmt want = s->opt.pixfmt != VP_PIXFMT_NONE ? s->opt.pixfmt : (nat != VP_PIXFMT_NONE ? nat : VP_PIXFMT_RGB24);
   vp_frame *f = NULL;
@@ -815,6 +816,9 @@ static vp_status deliver(vp_source *s, vp_frame **out) {
     }
     av_frame_unref(av);
   }
+  /* Converted frames are RGB (or the asked format, limited range); native ones
+   * keep the stream's matrix and range for later conversions. */
+  if (want == nat) vp__frame_set_color(f, color_space, color_range);
   f->seq = s->seq++;
   f->capture_ns = vp_time_ns();
   f->deadline_ns = INT64_MAX;
