@@ -332,7 +332,10 @@ static vp_status open_input(vp_source *s, bool first) {
       av_dict_set(&o, "video_size", b, 0);
     }
     if (s->opt.fps > 0) {
-      snprintf(b, sizeof b, "%.6g", s->opt.fps);
+      { /* as a fraction: independent of the C locale's decimal point */
+      AVRational q = av_d2q(s->opt.fps, 1001000);
+      snprintf(b, sizeof b, "%d/%d", q.num, q.den);
+    }
       av_dict_set(&o, "framerate", b, 0);
     }
     if (s->input_format) av_dict_set(&o, "input_format", s->input_format, 0);
@@ -342,7 +345,10 @@ static vp_status open_input(vp_source *s, bool first) {
   if (s->glob_pattern) av_dict_set(&o, "pattern_type", "glob", 0);
   if (s->info.kind == VP_SOURCE_IMAGE_SEQUENCE && s->opt.fps > 0) {
     char b[64];
-    snprintf(b, sizeof b, "%.6g", s->opt.fps);
+    { /* as a fraction: independent of the C locale's decimal point */
+      AVRational q = av_d2q(s->opt.fps, 1001000);
+      snprintf(b, sizeof b, "%d/%d", q.num, q.den);
+    }
     av_dict_set(&o, "framerate", b, 0);
   }
 
