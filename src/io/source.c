@@ -523,6 +523,12 @@ vp_status vp_source_open(const char *url, const vp_source_options *options, vp_s
       goto fail;
     }
     s->url = strdup(url);
+  } else if (s->format_name && av_find_input_format(s->format_name) &&
+             (av_find_input_format(s->format_name)->flags & AVFMT_NOFILE)) {
+    /* A device or generator named by format (lavfi, x11grab, pulse...): no
+     * file to check. Generators run as fast as they are read; devices are live. */
+    s->info.kind = strcmp(s->format_name, "lavfi") == 0 ? VP_SOURCE_FILE : VP_SOURCE_CAMERA;
+    s->url = strdup(url);
   } else if (strncmp(url, "pipe:", 5) == 0) {
     s->info.kind = VP_SOURCE_FILE;
     s->url = strdup(url);

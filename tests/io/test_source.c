@@ -250,6 +250,20 @@ static void test_bad_inputs(void) {
   vp_source *s = NULL;
   CHECK_STATUS(vp_source_open("/nonexistent/file.mp4", NULL, &s), VP_ENOENT);
   CHECK(strstr(vp_last_error(), "/nonexistent/file.mp4") != NULL);
+  /* A generator by format name: no file behind it. */
+  vp_source_options lo = vp_source_options_default();
+  lo.format = "lavfi";
+  CHECK_STATUS(vp_source_open("testsrc2=size=64x48:rate=10:duration=1", &lo, &s), VP_OK);
+  if (s) {
+    vp_frame *f = NULL;
+    int n = 0;
+    while (vp_source_read(s, &f) == VP_OK) {
+      n++;
+      vp_frame_unref(&f);
+    }
+    CHECK_INT_EQ(n, 10);
+    vp_source_close(s);
+  }
   /* A camera that is not there. */
   CHECK_STATUS(vp_source_open("/dev/video99", NULL, &s), VP_ENOENT);
   CHECK(strstr(vp_last_error(), "/dev/video99") != NULL);
