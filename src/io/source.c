@@ -17,8 +17,8 @@
  *   after a gap so that pts stays monotonic.
  * - Audio packets are queued (under audio_lock) only while a sink is attached;
  *   the sink pops them from its own thread.
- * - Lock order: s->lock and s->audio_lock are never held together; the avframe
- *   cache lock is a leaf.
+ * - Lock order: s->lock before a pool's lock; s->audio_lock, s->stats_lock and
+ *   the avframe cache lock are leaves.
  */
 #include <ctype.h>
 #include <dirent.h>
@@ -138,7 +138,7 @@ struct vp_source {
   atomic_int discard;
   _Atomic int64_t deadline_ns; /* for the interrupt callback; 0 = none */
 
-  pthread_mutex_t lock; /* protects nothing but the back-off wait */
+  pthread_mutex_t lock; /* the back-off wait, and the s->conv pointer against interrupt() */
   pthread_cond_t wake;
 
   vp_status sticky;
@@ -222,8 +222,13 @@ void vp_source_stats_get(const vp_source *source, vp_source_stats *out) {
   vp_frame_pool_stats ps;
   vp_frame_pool_stats_get(s->shells, &ps);
   out->frame_allocations = ps.allocations;
+  pthread_mutex_lock(&s->lock);
   vp_frame_pool_stats_get(s->conv, &ps);
-  out->frame_allocations += ps.allocations + s->conv_allocations;
+  out->frame_allocations += ps.allocations;
+  pthread_mutex_unlock(&s->lock);
+  pthread_mutex_lock(&s->stats_lock);
+  out->frame_allocations += s->conv_allocations;
+  pthread_mutex_unlock(&s->stats_lock);
   if (s->avframes) {
     pthread_mutex_lock(&s->avframes->lock);
     out->frame_allocations += s->avframes->allocations;
@@ -625,9 +630,9 @@ void vp_source_interrupt(vp_source *s) {
   atomic_store(&s->interrupted, true);
   pthread_mutex_lock(&s->lock);
   pthread_cond_broadcast(&s->wake);
-  pthread_mutex_unlock(&s->lock);
   vp_frame_pool_cancel(s->shells);
   vp_frame_pool_cancel(s->conv);
+  pthread_mutex_unlock(&s->lock);
 }
 
 void vp_source_set_discard(vp_source *s, vp_source_discard d) {
@@ -800,18 +805,23 @@ static vp_status deliver(vp_source *s, vp_frame **out) {
       if (s->conv) {
         vp_frame_pool_stats ps;
         vp_frame_pool_stats_get(s->conv, &ps);
-        s->conv_allocations += ps.allocations;
+        stats_add(s, &s->conv_allocations, ps.allocations);
       }
-      vp_frame_pool_destroy(s->conv); /* frames still out stay valid */
-      s->conv = NULL;
       vp_frame_pool_options po = vp_frame_pool_options_default();
       po.width = av->width;
       po.height = av->height;
       po.format = want;
       po.capacity = s->opt.pool_capacity;
       po.blocking = true;
-      if ((st = vp_frame_pool_create(&po, &s->conv))) return st;
-      if (atomic_load(&s->interrupted)) vp_frame_pool_cancel(s->conv);
+      vp_frame_pool *np = NULL;
+      if ((st = vp_frame_pool_create(&po, &np))) return st;
+      /* Swap under s->lock: vp_source_interrupt() cancels s->conv from another thread. */
+      pthread_mutex_lock(&s->lock);
+      vp_frame_pool *old = s->conv;
+      s->conv = np;
+      if (atomic_load(&s->interrupted)) vp_frame_pool_cancel(np);
+      pthread_mutex_unlock(&s->lock);
+      vp_frame_pool_destroy(old); /* frames still out stay valid */
       s->conv_w = av->width;
       s->conv_h = av->height;
       s->conv_fmt = want;
