@@ -187,6 +187,29 @@ static void test_pixfmt_and_pool(void) {
     (void)x;
   }
   vp_frame_unref(&keep);
+
+  /* Zero copy (raw video: the decoder's buffers are held by nobody else): frames
+   * outlive the source, and the shells and their holders are recycled. */
+  make("raw.nut", "-f lavfi -i testsrc2=size=176x144:rate=10 -t 1 -c:v rawvideo -pix_fmt yuv420p");
+  path_of(p, sizeof p, "raw.nut");
+  CHECK_STATUS(vp_source_open(p, NULL, &s), VP_OK);
+  if (!s) return;
+  vp_frame *held[3] = {0};
+  for (int i = 0; i < 10; i++) {
+    vp_frame_unref(&held[i % 3]);
+    CHECK_STATUS(vp_source_read(s, &held[i % 3]), VP_OK);
+  }
+  vp_source_stats zs;
+  vp_source_stats_get(s, &zs);
+  CHECK(zs.frame_allocations <= 8); /* 4 shells + 4 holders at most */
+  vp_source_close(s);
+  for (int i = 0; i < 3; i++) {
+    if (held[i]) {
+      CHECK_INT_EQ(held[i]->format, VP_PIXFMT_YUV420P);
+      memset(held[i]->data[0], 0, (size_t)held[i]->linesize[0] * held[i]->height); /* still writable memory */
+    }
+    vp_frame_unref(&held[i]);
+  }
 }
 
 static void test_images(void) {
