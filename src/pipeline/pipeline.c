@@ -552,6 +552,9 @@ static void *source_worker_main(void *arg) {
                          ? vp_jitter_monitor_sigma_ms(p->jitter)
                          : -1;
       n_ev += vp_rate_controller_push(p->rate, pkt->seq, t, sigma, &selected, &ev[n_ev]);
+      /* At or above the source's own rate nothing is thinned (arrival jitter
+       * of a live stream must not skip frames). */
+      if (p->info.fps > 0 && vp_rate_controller_fps(p->rate) >= p->info.fps * 0.999) selected = true;
     }
     if (!selected) pkt->flags |= VP_FRAME_FLAG_SKIPPED;
     if (frame && (pkt->flags & VP_FRAME_FLAG_SKIPPED) && vp_frame_is_writable(frame))
