@@ -49,7 +49,17 @@ struct vp_video_sink {
   int64_t last_video_ns;
   vp_status error;
   char error_msg[512];
+  int64_t deadline_ns; /* network outputs: blocking FFmpeg calls give up after it */
 };
+
+static int sink_interrupt(void *opaque) {
+  vp_video_sink *k = opaque;
+  return k->deadline_ns && vp_time_ns() > k->deadline_ns;
+}
+
+static void arm(vp_video_sink *k) {
+  if (k->live) k->deadline_ns = vp_time_ns() + (int64_t)k->opt.io_timeout_ms * 1000000;
+}
 
 static vp_status sink_fail(vp_video_sink *k, vp_status st) {
   if (!k->error) {
@@ -67,6 +77,7 @@ vp_video_sink_options vp_video_sink_options_default(void) {
   o.fps_num = 30;
   o.fps_den = 1;
   o.crf = 20;
+  o.io_timeout_ms = 5000;
   return o;
 }
 
@@ -94,6 +105,7 @@ vp_status vp_video_sink_open(const char *url, const vp_video_sink_options *optio
   if (!url || !*url || !out) return vp__error(VP_EINVAL, "vp_video_sink_open: no output given");
   vp_video_sink_options o = options ? *options : vp_video_sink_options_default();
   if (o.fps_num <= 0 || o.fps_den <= 0) o.fps_num = 30, o.fps_den = 1;
+  if (o.io_timeout_ms <= 0) o.io_timeout_ms = 5000;
   vp_video_sink *k = calloc(1, sizeof *k);
   if (!k) return vp__error(VP_ENOMEM, "sink: out of memory");
   k->opt = o;
@@ -142,8 +154,11 @@ vp_status vp_video_sink_open(const char *url, const vp_video_sink_options *optio
     st = vp__error(VP_ENOMEM, "output '%s': %s", url, vp__averr(r, eb, sizeof eb));
     goto fail;
   }
+  k->oc->interrupt_callback.callback = sink_interrupt;
+  k->oc->interrupt_callback.opaque = k;
   if (!(k->ofmt->flags & AVFMT_NOFILE)) {
-    r = avio_open2(&k->oc->pb, url, AVIO_FLAG_WRITE, NULL, NULL);
+    arm(k);
+    r = avio_open2(&k->oc->pb, url, AVIO_FLAG_WRITE, &k->oc->interrupt_callback, NULL);
     if (r < 0) {
       st = vp__error(VP_EIO, "cannot write output '%s': %s", url, vp__averr(r, eb, sizeof eb));
       goto fail;
@@ -285,6 +300,7 @@ static vp_status start(vp_video_sink *k, const vp_frame *f) {
   AVDictionary *mo = NULL;
   if (k->image_mode) av_dict_set(&mo, "update", "1", 0);
   if (strcmp(k->oc->oformat->name, "rtsp") == 0) av_dict_set(&mo, "rtsp_transport", "tcp", 0);
+  arm(k);
   r = avformat_write_header(k->oc, &mo);
   av_dict_free(&mo);
   if (r < 0)
@@ -311,6 +327,7 @@ static vp_status mux_audio(vp_video_sink *k, int64_t upto_ns) {
     p->stream_index = k->ast->index;
     av_packet_rescale_ts(p, k->src_atb, k->ast->time_base);
     p->pos = -1;
+    arm(k);
     int r = av_interleaved_write_frame(k->oc, p);
     av_packet_free(&p);
     if (r < 0) return vp__error(VP_EIO, "output '%s': writing audio: %s", k->url, vp__averr(r, eb, sizeof eb));
@@ -333,6 +350,7 @@ static vp_status drain(vp_video_sink *k) {
       av_packet_unref(k->pkt);
       return st;
     }
+    arm(k);
     r = av_interleaved_write_frame(k->oc, k->pkt);
     av_packet_unref(k->pkt);
     if (r < 0) return vp__error(VP_EIO, "output '%s': writing video: %s", k->url, vp__averr(r, eb, sizeof eb));
@@ -403,6 +421,7 @@ vp_status vp_video_sink_close(vp_video_sink *k) {
     if (!st && (st = mux_audio(k, INT64_MAX))) sink_fail(k, st);
   }
   if (k->header_written) {
+    arm(k);
     int r = av_write_trailer(k->oc);
     if (r < 0 && !st)
       st = sink_fail(k, vp__error(VP_EIO, "output '%s': finishing the container: %s", k->url, vp__averr(r, eb, sizeof eb)));
