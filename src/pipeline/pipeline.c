@@ -202,7 +202,9 @@ static void fail(vp_pipeline *p, const vp_stage *st, vp_status status, const cha
              vp_last_error()[0] ? vp_last_error() : vp_strerror(status));
   }
   pthread_mutex_unlock(&p->lock);
-  VP_LOGE("pipeline", "%s '%s' failed: %s%s%s%s", what, st ? st->cls->name : "pipeline",
+  /* The job's status and vp_pipeline_error() carry the error; the log only
+   * notes it (INFO), so a caller reporting the status does not print it twice. */
+  VP_LOGI("pipeline", "%s '%s' failed: %s%s%s%s", what, st ? st->cls->name : "pipeline",
           vp_strerror(status), vp_last_error()[0] ? " (" : "", vp_last_error(),
           vp_last_error()[0] ? ")" : "");
   request_stop(p);
