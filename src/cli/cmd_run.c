@@ -86,6 +86,63 @@ static void print_stats(FILE *f, const vp_pipeline_stats *s, bool final) {
   if (s->rate_fps > 0) fprintf(f, "; processing rate %.2f fps\n", s->rate_fps);
 }
 
+/* The final statistics as one JSON object (machine-readable twin of print_stats). */
+static vp_status write_stats_json(vp_jsonl_writer *w, const vp_pipeline_stats *s, vp_status job) {
+  vp_json *j;
+  vp_status st = vp_json_create(&j);
+  if (st) return st;
+  vp_json_object_begin(j);
+  vp_json_kv_string(j, "status", vp_strerror(job));
+  vp_json_kv_int(j, "frames_read", s->frames_read);
+  vp_json_kv_int(j, "frames_done", s->frames_done);
+  vp_json_kv_int(j, "frames_dropped", s->frames_dropped);
+  vp_json_kv_int(j, "frames_skipped", s->frames_skipped);
+  vp_json_kv_int(j, "frames_late", s->frames_late);
+  vp_json_kv_float(j, "elapsed_s", s->elapsed_s);
+  vp_json_kv_float(j, "fps", s->fps);
+  vp_json_key(j, "latency_ms");
+  vp_json_object_begin(j);
+  vp_json_kv_float(j, "p50", s->e2e_p50_ms);
+  vp_json_kv_float(j, "p99", s->e2e_p99_ms);
+  vp_json_kv_float(j, "max", s->e2e_max_ms);
+  vp_json_object_end(j);
+  vp_json_key(j, "timing");
+  vp_json_object_begin(j);
+  vp_json_kv_float(j, "interval_mean_ms", s->jitter_mean_ms);
+  vp_json_kv_float(j, "interval_sigma_ms", s->jitter_sigma_ms);
+  vp_json_kv_int(j, "anomalies", s->jitter_anomalies);
+  vp_json_kv_int(j, "stalls", s->stalls);
+  vp_json_kv_int(j, "rate_changes", s->rate_changes);
+  vp_json_kv_float(j, "rate_fps", s->rate_fps);
+  vp_json_object_end(j);
+  vp_json_key(j, "stages");
+  vp_json_array_begin(j);
+  for (int32_t i = 0; i < s->n_stages; i++) {
+    const vp_stage_stats *t = &s->stages[i];
+    vp_json_object_begin(j);
+    vp_json_kv_string(j, "name", t->name);
+    vp_json_kv_string(j, "kind", vp_stage_kind_name(t->kind));
+    vp_json_kv_int(j, "worker", t->worker);
+    vp_json_kv_int(j, "frames_in", t->frames_in);
+    vp_json_kv_int(j, "frames_out", t->frames_out);
+    vp_json_kv_int(j, "dropped", t->dropped);
+    vp_json_kv_int(j, "late", t->late);
+    vp_json_kv_int(j, "late_dropped", t->late_dropped);
+    vp_json_kv_float(j, "p50_ms", t->latency_p50_ms);
+    vp_json_kv_float(j, "p99_ms", t->latency_p99_ms);
+    if (t->queue_capacity) {
+      vp_json_kv_int(j, "queue_capacity", t->queue_capacity);
+      vp_json_kv_int(j, "queue_high_water", t->queue_high_water);
+    }
+    vp_json_object_end(j);
+  }
+  vp_json_array_end(j);
+  vp_json_object_end(j);
+  st = vp_jsonl_write(w, j);
+  vp_json_destroy(j);
+  return st;
+}
+
 static void print_progress(const vp_pipeline_stats *s, int64_t total) {
   char bar[31];
   double frac = total > 0 ? (double)s->frames_done / (double)total : 0;
@@ -146,6 +203,7 @@ int vp_cmd_run(int argc, char **argv) {
   vp_run_io io;
   memset(&io, 0, sizeof io);
   vp_pipeline *p = NULL;
+  vp_jsonl_writer *stats_w = NULL;
 
   vp_source_options so = vp_source_options_default();
   so.decode_threads = a.threads;
@@ -158,6 +216,10 @@ int vp_cmd_run(int argc, char **argv) {
   const vp_source_info *si = vp_source_get_info(io.source);
   if (a.json && vp_jsonl_open(a.json, NULL, &io.jsonl) != VP_OK) {
     fprintf(stderr, "vpipe run: cannot write JSON: %s\n", vp_last_error());
+    goto done;
+  }
+  if (a.stats && vp_jsonl_open(a.stats, NULL, &stats_w) != VP_OK) {
+    fprintf(stderr, "vpipe run: cannot write statistics: %s\n", vp_last_error());
     goto done;
   }
   if (a.output) {
@@ -229,6 +291,10 @@ int vp_cmd_run(int argc, char **argv) {
   } else {
     rc = 0;
   }
+  if (stats_w && write_stats_json(stats_w, &s, st) != VP_OK) {
+    fprintf(stderr, "vpipe run: cannot write statistics: %s\n", vp_last_error());
+    rc = 1;
+  }
   if (!a.quiet) {
     print_stats(stderr, &s, true);
     if (atomic_load(&sig_count) > 0) fprintf(stderr, "stopped by signal; every frame read was finished\n");
@@ -249,6 +315,10 @@ done:
   }
   if (io.jsonl && vp_jsonl_close(io.jsonl) != VP_OK && rc == 0) {
     fprintf(stderr, "vpipe run: writing JSON failed: %s\n", vp_last_error());
+    rc = 1;
+  }
+  if (stats_w && vp_jsonl_close(stats_w) != VP_OK && rc == 0) {
+    fprintf(stderr, "vpipe run: writing statistics failed: %s\n", vp_last_error());
     rc = 1;
   }
   vp_source_close(io.source);

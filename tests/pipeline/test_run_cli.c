@@ -100,6 +100,22 @@ static void test_file(void) {
   CHECK_INT_EQ(check_jsonl(p, 25, 320, 240), 60);
   CHECK_INT_EQ(sh("head -1 '%s/all.jsonl' | grep -q '\"pts_ms\":0,'", dir), 0); /* MP4 starts at 0 */
 
+  /* --stats: the final statistics as JSON */
+  CHECK_INT_EQ(sh("'%s' run --input '%s/in.mp4' --stats '%s/stats.json' --quiet", bin, dir, dir), 0);
+  snprintf(p, sizeof p, "%s/stats.json", dir);
+  char *stats = slurp(p);
+  cJSON *so = stats ? cJSON_Parse(stats) : NULL;
+  CHECK(so != NULL);
+  if (so) {
+    CHECK_INT_EQ(cJSON_GetObjectItem(so, "frames_done")->valueint, 60);
+    CHECK_INT_EQ(cJSON_GetObjectItem(so, "frames_dropped")->valueint, 0);
+    CHECK(!strcmp(cJSON_GetObjectItem(so, "status")->valuestring, "success"));
+    CHECK(cJSON_GetArraySize(cJSON_GetObjectItem(so, "stages")) >= 1);
+  }
+  cJSON_Delete(so);
+  free(stats);
+  CHECK(sh("'%s' run --input '%s/in.mp4' --stats /nonexistent-dir/s.json 2>/dev/null", bin, dir) != 0);
+
   /* JSON to standard output, --max-frames */
   CHECK_INT_EQ(sh("'%s' run --input '%s/in.mp4' --json - --max-frames 10 --quiet > '%s/ten.jsonl'",
                   bin, dir, dir), 0);
@@ -136,7 +152,11 @@ static void test_sigint(void) {
       execl(bin, bin, "run", "--input", in, "--json", js, "--quiet", (char *)NULL);
     _exit(127);
   }
-  struct timespec ts = {0, 500 * 1000000L};
+  /* The JSONL file exists once vpipe has its signal mask in place (it opens
+   * outputs after that); signal a little later, mid-stream. */
+  struct stat sb;
+  struct timespec tick = {0, 20 * 1000000L}, ts = {0, 300 * 1000000L};
+  for (int i = 0; i < 3000 && stat(js, &sb) != 0; i++) nanosleep(&tick, NULL);
   nanosleep(&ts, NULL);
   kill(pid, SIGINT);
   int status;
