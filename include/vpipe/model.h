@@ -159,23 +159,108 @@ typedef struct vp_profile_entry {
 /** Per-operator-kind timings gathered while options.profile was set. */
 VP_API int32_t vp_session_profile(const vp_session *session, const vp_profile_entry **entries);
 
+/**
+ * The machine's practical compute roofline, for putting a model's speed in
+ * perspective (`vpipe bench model`): a dense 3x3 convolution, 64x64x128 ->
+ * 128 channels with SAME padding, run as one XNNPACK operator on the thread
+ * pool @p options selects (NULL: one thread), @p runs times after two
+ * warm-up runs.
+ * @param[out] gmacs multiply-accumulates per second / 1e9 of the fastest run
+ *             (written only on success).
+ * @return VP_OK, VP_EINVAL, VP_ENOMEM or VP_EBACKEND.
+ */
+VP_API vp_status vp_roofline_measure(const vp_session_options *options, int32_t runs, double *gmacs);
+
 /* ---- Model store ------------------------------------------------------- */
+
+/*
+ * vpipe knows MediaPipe's 15 published models by name. Their bytes come from
+ * pinned versions of the @mediapipe npm packages; the SHA-256 of every
+ * package tarball and every model is compiled in (models/manifest.tsv in the
+ * source tree), so a model file is either exactly MediaPipe's or rejected.
+ */
 
 /**
  * The folder models are read from: $VPIPE_MODELS if set, else
  * $XDG_DATA_HOME/vpipe/models, else ~/.local/share/vpipe/models.
- * @return VP_OK, or VP_ERANGE if @p size is too small.
+ * @return VP_OK, VP_ENOENT if neither variable nor a home folder is known,
+ *         or VP_ERANGE if @p size is too small.
  */
 VP_API vp_status vp_models_dir(char *buf, size_t size);
 
+/** One model vpipe knows. Strings are static. */
+typedef struct vp_model_entry {
+  const char *name;            /**< "face_landmark" (file: name + ".tflite") */
+  const char *package;         /**< npm package, "@mediapipe/face_mesh" */
+  const char *package_version; /**< pinned version, "0.4.1657299874" */
+  const char *sha256;          /**< 64 lowercase hex digits */
+  int64_t size;                /**< bytes */
+} vp_model_entry;
+
+/** @return the number of models vpipe knows (15). */
+VP_API int32_t vp_models_count(void);
+
+/** Describe model @p index (0 .. vp_models_count()-1). @return VP_OK or VP_ERANGE. */
+VP_API vp_status vp_models_entry(int32_t index, vp_model_entry *out);
+
+/**
+ * The file a model is read from: @p models_dir (NULL: vp_models_dir()) /
+ * NAME.tflite. @return VP_OK, VP_EINVAL for an unknown name, VP_ERANGE.
+ */
+VP_API vp_status vp_model_path(const char *name, const char *models_dir, char *buf, size_t size);
+
+/**
+ * Check that model @p name in @p models_dir (NULL: vp_models_dir()) is
+ * exactly MediaPipe's: right size and SHA-256. A successful check is
+ * remembered for the process, keyed by path, inode, size and modification
+ * time, so checking an unchanged file again costs one stat().
+ * Thread safe.
+ * @return VP_OK; VP_ENOENT (missing), VP_ECHECKSUM (wrong size or bytes),
+ *         VP_EINVAL (unknown name), VP_EIO. The message says how to fix it.
+ */
+VP_API vp_status vp_model_verify(const char *name, const char *models_dir);
+
 /**
  * Load one of MediaPipe's models by name ("face_landmark", ...), from
- * @p models_dir (NULL: vp_models_dir()). The file's SHA-256 is checked
- * against the pinned one; a missing or corrupted model fails with a message
- * that says how to fetch it (`vpipe models fetch`).
+ * @p models_dir (NULL: vp_models_dir()), after vp_model_verify(). A missing
+ * or corrupted model fails with a message that names the file and says how to
+ * fetch it (`vpipe models fetch`).
  */
 VP_API vp_status vp_model_create_by_name(const char *name, const char *models_dir,
                                          vp_model **out);
+
+/** Progress callback of vp_models_fetch(): one line of text per step. */
+typedef void (*vp_models_progress_fn)(void *user, const char *message);
+
+/** Options of vp_models_fetch(). Get defaults with vp_models_fetch_options_default(). */
+typedef struct vp_models_fetch_options {
+  uint32_t struct_size;          /**< sizeof(vp_models_fetch_options), set by the defaults */
+  const char *dir;               /**< destination; NULL: vp_models_dir() (created if needed) */
+  bool force;                    /**< fetch even packages whose models already verify */
+  const char *npm;               /**< npm program (searched in PATH); NULL: "npm" */
+  const char *tar;               /**< tar program (searched in PATH); NULL: "tar" */
+  vp_models_progress_fn progress; /**< NULL: progress goes to the log at INFO level */
+  void *progress_user;
+  uint8_t reserved[64];
+} vp_models_fetch_options;
+
+VP_API vp_models_fetch_options vp_models_fetch_options_default(void);
+
+/**
+ * Fetch MediaPipe's models: for each pinned npm package whose models are not
+ * all present and verified (or every package with options.force), run
+ * `npm pack NAME@VERSION` in a temporary folder, check the tarball's SHA-256,
+ * unpack it with tar, take each model out (a plain file, or a byte range of a
+ * `*_packed_assets.data` file as its `*_packed_assets_loader.js` lists it),
+ * check the model's size and SHA-256 and write it atomically (temporary file,
+ * then rename) as DIR/NAME.tflite. Blocks; needs the npm registry.
+ * Every package is tried even when one fails.
+ * @param options NULL for defaults.
+ * @return VP_OK when every model is present and verified afterwards; else the
+ *         first failure (VP_EIO: npm or tar failed, VP_ECHECKSUM, VP_EFORMAT:
+ *         unexpected package contents), with a message naming the package.
+ */
+VP_API vp_status vp_models_fetch(const vp_models_fetch_options *options);
 
 #ifdef __cplusplus
 }

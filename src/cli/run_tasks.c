@@ -4,10 +4,13 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cli/run_face.h"
 #include "vpipe/core.h"
 
 const vp_run_task vp_run_tasks[] = {
-    /* {"face", "face detection (BlazeFace short range)", face_add_stages}, ... */
+    {"face", "face detection (BlazeFace short or full range; --face-range)", vp_run_face_add},
+    {"face-mesh", "face mesh, 468 points or 478 with --refine-landmarks, tracked in video",
+     vp_run_face_mesh_add},
     {NULL, NULL, NULL},
 };
 

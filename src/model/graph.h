@@ -69,6 +69,33 @@ typedef enum vp__activation {
 
 typedef enum vp__padding { VP_PAD_SAME = 0, VP_PAD_VALID = 1 } vp__padding;
 
+/* TFLite sparsity (schema.fbs SparsityParameters), as read from the file.
+ * Index vectors point into the model bytes and have 1, 2 or 4-byte
+ * little-endian elements; graph_prep validates every value when it
+ * densifies. */
+#define VP_MAX_SPARSE_DIMS 8
+typedef struct vp__index_vec {
+  const uint8_t *data;
+  uint32_t len;
+  int32_t elem_size;
+} vp__index_vec;
+
+typedef struct vp__sparse_dim {
+  int32_t format;        /* 0 DENSE, 1 SPARSE_CSR */
+  int32_t dense_size;    /* DENSE */
+  vp__index_vec segments, indices; /* SPARSE_CSR */
+} vp__sparse_dim;
+
+typedef struct vp__sparsity {
+  int32_t num_dims;      /* n + k: tensor rank plus block dimensions */
+  int32_t num_blocks;    /* k */
+  int32_t traversal_order[VP_MAX_SPARSE_DIMS];
+  int32_t block_map[VP_MAX_SPARSE_DIMS];
+  vp__sparse_dim dims[VP_MAX_SPARSE_DIMS];
+  const void *values;    /* the stored (non-zero) values, tensor dtype */
+  size_t num_values;
+} vp__sparsity;
+
 typedef struct vp__tensor {
   const char *name;        /* NUL-terminated copy owned by the graph */
   vp_dtype dtype;
@@ -78,25 +105,75 @@ typedef struct vp__tensor {
   size_t size_bytes;
   const void *data;        /* constant data or NULL for an activation */
   bool is_input, is_output; /* graph inputs / outputs */
-  /* Sparse constant (only for DENSIFY inputs), already validated; graph_prep
-   * consumes it. Opaque to backends. */
-  const void *sparsity;
+  /* Sparse constant (only for DENSIFY inputs); graph_prep densifies it into
+   * the DENSIFY output. Backends never see it. */
+  const vp__sparsity *sparsity;
 } vp__tensor;
 
-/* Parsed custom-operator parameters. MediaPipe's ops keep them in
- * custom_options (a flexbuffer map, or a raw TfLiteTransposeConvParams for
- * Convolution2DTransposeBias); the reader decodes them here so that no backend
- * parses flexbuffers. The reader's author owns these fields. */
+/* Parsed custom-operator parameters, decoded by the reader so that no backend
+ * parses flexbuffers. Which fields are set depends on the op (and its
+ * OperatorCode version, `version`); the others are zero. Sources: MediaPipe's
+ * mediapipe/util/tflite/operations/ *.cc (the CPU kernels) and the parsers they
+ * call, tensorflow/lite/delegates/gpu/common/mediapipe/ *.cc
+ * (Parse*Attributes).
+ *
+ * Convolution2DTransposeBias (transpose_conv_bias.cc): custom_options is a raw
+ *   TfLiteTransposeConvParams struct {int32 padding (TfLitePadding: 1 SAME,
+ *   2 VALID); int32 stride_width; int32 stride_height}, not a flexbuffer.
+ *   Inputs: data [N,H,W,Cin], weights [Cout,KH,KW,Cin] (OHWI), bias [Cout].
+ *   Output H = stride_h*(H-1) + KH - pad_h (pad_h = max(0, KH-(H-1)%stride_h-1)
+ *   for SAME, 0 for VALID), likewise W; the kernel starts each input pixel's
+ *   footprint at (in*stride - pad/2) and adds the bias.
+ *
+ * Landmarks2TransformMatrix (landmarks_to_transform_matrix.cc), flexbuffer map:
+ *   v2 (what face_landmark_with_attention uses): "left_rotation_idx",
+ *     "right_rotation_idx" (landmark indices giving the rotation),
+ *     "target_rotation_radians", "output_height", "output_width", "scale_x",
+ *     "scale_y", "subset_idxs" (flat list read as index pairs; an odd last
+ *     index is paired with itself). Input: landmarks [1, N, 3]; output [1,4,4].
+ *   v1: "input_hw" [h,w], "output_hw" [h,w], "dimensions" (3),
+ *     "landmarks_range", "bbox_size_multiplier", "left_rotation_idx",
+ *     "right_rotation_idx", "subset" (pairs as above). Input [1,1,1,3N].
+ *
+ * TransformTensorBilinear (transform_tensor_bilinear.cc):
+ *   v2 (name "TransformTensorBilinear"): map keys "output_height",
+ *     "output_width"; align_corners = true (the kernel shifts the matrix by
+ *     half a pixel: x' = x + 0.5*(m00 + m01) - 0.5).
+ *   v1 (name "TransformTensor"): "output_size" [h,w], "mode" must be
+ *     "bilinear"; align_corners = false.
+ *   Inputs: data [1,H,W,C], matrix [1,4,4]; output [1,out_h,out_w,C];
+ *   samples outside [0,W-1]x[0,H-1] give 0.
+ *
+ * TransformLandmarks (transform_landmarks.cc):
+ *   v2: no options; dimensions = the input's last dim / landmark count
+ *     (input [1, N, D], D = 2 or 3), scale = 1.
+ *   v1: map keys "dimensions" (2 or 3) and "scale" (multiplies the matrix's
+ *     translation column); input [1,1,1,N*D].
+ *   Output: x,y through the matrix's first two rows; z copied.
+ */
 typedef struct vp__custom_params {
-  vp__padding padding;               /* Convolution2DTransposeBias */
-  int32_t stride_w, stride_h;        /* Convolution2DTransposeBias */
-  int32_t output_height, output_width;  /* TransformTensorBilinear, Landmarks2TransformMatrix */
-  float scale_x, scale_y;            /* Landmarks2TransformMatrix */
-  float target_rotation_radians;     /* Landmarks2TransformMatrix */
-  int32_t rotation_idx[2];           /* Landmarks2TransformMatrix: landmarks giving the angle */
-  int32_t num_subset_idxs;           /* Landmarks2TransformMatrix: landmark index pairs */
-  int32_t subset_idxs[64];
-  bool align_corners;                /* TransformTensorBilinear */
+  int32_t version;                   /* OperatorCode.version of the op */
+  /* Convolution2DTransposeBias */
+  vp__padding padding;
+  int32_t stride_w, stride_h;
+  /* Landmarks2TransformMatrix (v1 and v2) */
+  int32_t left_rotation_idx, right_rotation_idx;
+  int32_t num_subset_idxs;           /* number of index pairs */
+  const int32_t *subset_idxs;        /* 2*num_subset_idxs ints, owned by the graph */
+  /* Landmarks2TransformMatrix v2; output_* also TransformTensorBilinear */
+  float target_rotation_radians;
+  int32_t output_height, output_width;
+  float scale_x, scale_y;
+  /* Landmarks2TransformMatrix v1 */
+  int32_t input_hw[2], output_hw[2];
+  int32_t landmarks_range;
+  float bbox_size_multiplier;
+  /* Landmarks2TransformMatrix v1 (3) and TransformLandmarks (2 or 3) */
+  int32_t dimensions;
+  /* TransformTensorBilinear */
+  bool align_corners;
+  /* TransformLandmarks */
+  float scale;
   const uint8_t *raw;                /* custom_options bytes (inside the file) */
   size_t raw_size;
 } vp__custom_params;
@@ -105,6 +182,7 @@ typedef struct vp__op {
   vp__opcode code;
   const char *name;          /* "CONV_2D", "Convolution2DTransposeBias", ... */
   int32_t index;             /* position in the model's operator list */
+  int32_t version;           /* OperatorCode.version */
   int32_t num_inputs, num_outputs;
   int32_t *inputs;           /* tensor indices; -1 = optional input absent */
   int32_t *outputs;
@@ -151,6 +229,16 @@ vp_status vp__graph_prepare(vp__graph *g);
 
 void vp__graph_free(vp__graph *g);
 
+/* TFLite's name of a builtin operator code or of a vp__opcode ("CONV_2D",
+ * "Convolution2DTransposeBias"), or NULL for codes vpipe does not handle. */
+const char *vp__op_name(int32_t code);
+
+/* Bytes per element of @p t (0 for VP_DTYPE_UNKNOWN). */
+size_t vp__dtype_size(vp_dtype t);
+
+/* Prefix the current vp_last_error() message with "<prefix>: " and return @p st. */
+vp_status vp__error_prefix(vp_status st, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 /* Remember @p buf so vp__graph_free() frees it. Returns @p buf or NULL (and
  * frees it) when out of memory. */
 void *vp__graph_own(vp__graph *g, void *buf);
@@ -161,6 +249,12 @@ int64_t vp__op_macs(const vp__graph *g, const vp__op *op);
 /* The vp_model handle: the prepared graph plus lookup helpers. */
 struct vp_model {
   vp__graph *graph;
+  int32_t num_kinds;         /* distinct operator kinds, for vp_model_operator_kind */
+  struct vp__op_kind {
+    vp__opcode code;
+    const char *name;
+    int32_t count;
+  } *kinds;
 };
 
 #endif

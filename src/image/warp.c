@@ -1,0 +1,232 @@
+/* Image → tensor warp, reproducing MediaPipe's CPU preprocessing (layer: image).
+ *
+ * MediaPipe's ImageToTensorCalculator on the CPU
+ * (mediapipe/calculators/tensor/image_to_tensor_converter_opencv.cc, Convert)
+ * builds a cv::RotatedRect from the ROI (angle = rotation·180/π degrees),
+ * takes its cv::boxPoints, maps them onto the tensor corners (0,h), (0,0),
+ * (w,0), (w,h) with getPerspectiveTransform, and runs cv::warpPerspective with
+ * INTER_LINEAR on the 8-bit image; the 8-bit result is then converted with
+ * scale (max−min)/255 and offset min (image_to_tensor_utils.cc,
+ * GetValueRangeTransformation). Border: BORDER_CONSTANT 0 for letterboxed
+ * detector inputs, replicate when unspecified (GetBorderMode).
+ *
+ * OpenCV's warp (modules/imgproc/src/imgwarp.cpp, WarpPerspectiveInvoker and
+ * remapBilinear) works in fixed point:
+ * - for each destination pixel the source position is computed in double
+ *   through the inverse matrix, multiplied by INTER_TAB_SIZE = 32 and rounded
+ *   to the nearest integer (cvRound: half to even); X >> 5 is the integer
+ *   pixel and X & 31 the fraction, in 1/32 steps. Rows are processed in tiles
+ *   (BLOCK_SZ = 32: bh0 × bw0), and X0 = M0·x_tile + M1·y + M2 is formed per
+ *   tile before adding M0·x1, which we follow so the doubles round the same way;
+ * - the bilinear weights are the 1/32 fractions' products scaled to 2^15
+ *   (INTER_REMAP_COEF_BITS): w = (32−fx)(32−fy)·32 etc., which sum to 32768;
+ *   the pixel is (Σ p·w + 2^14) >> 15, i.e. (Σ p·a·b + 512) >> 10;
+ * - BORDER_CONSTANT: a pixel whose 2×2 neighbourhood lies entirely outside is
+ *   0; otherwise outside neighbours count as 0. BORDER_REPLICATE clamps.
+ * The only difference from MediaPipe is that we build the inverse map directly
+ * from the float box points instead of solving and inverting a perspective
+ * matrix in double: the two agree to ~1e-15 relative.
+ *
+ * YUV420P input is sampled per neighbour and converted with BT.601 (limited
+ * range, or full range for YUVJ420P) before blending; this is our own path
+ * (MediaPipe only sees RGB), so it is close to, not identical with, a
+ * swscale conversion followed by the RGB path.
+ */
+#include <math.h>
+#include <string.h>
+
+#include "core/error.h"
+#include "image/warp.h"
+
+#define TAB_BITS 5  /* INTER_BITS */
+#define TAB_SIZE 32 /* INTER_TAB_SIZE */
+
+typedef struct layout {
+  int bpp;      /* bytes per pixel of packed formats; 0 for planar YUV */
+  int r, g, b;  /* channel offsets */
+  int yuv_full; /* YUV: 1 = full range */
+} layout;
+
+static vp_status get_layout(vp_pixfmt f, layout *l) {
+  memset(l, 0, sizeof *l);
+  switch (f) {
+    case VP_PIXFMT_RGB24: l->bpp = 3; l->r = 0; l->g = 1; l->b = 2; return VP_OK;
+    case VP_PIXFMT_BGR24: l->bpp = 3; l->r = 2; l->g = 1; l->b = 0; return VP_OK;
+    case VP_PIXFMT_RGBA: l->bpp = 4; l->r = 0; l->g = 1; l->b = 2; return VP_OK;
+    case VP_PIXFMT_BGRA: l->bpp = 4; l->r = 2; l->g = 1; l->b = 0; return VP_OK;
+    case VP_PIXFMT_YUV420P: l->bpp = 0; return VP_OK;
+    case VP_PIXFMT_YUVJ420P: l->bpp = 0; l->yuv_full = 1; return VP_OK;
+    default: return vp__error(VP_EUNSUPPORTED, "warp: pixel format %d not supported", (int)f);
+  }
+}
+
+static inline int clamp_u8(int v) { return v < 0 ? 0 : v > 255 ? 255 : v; }
+
+/* BT.601 YUV → RGB in 16.16 fixed point. */
+static inline void yuv_to_rgb(int y, int u, int v, int full, int rgb[3]) {
+  const int d = u - 128, e = v - 128;
+  if (full) {
+    const int c = y << 16;
+    rgb[0] = (c + 91881 * e + 32768) >> 16;
+    rgb[1] = (c - 22554 * d - 46802 * e + 32768) >> 16;
+    rgb[2] = (c + 116130 * d + 32768) >> 16;
+  } else {
+    const int c = (y - 16) * 76309;
+    rgb[0] = (c + 104597 * e + 32768) >> 16;
+    rgb[1] = (c - 25675 * d - 53279 * e + 32768) >> 16;
+    rgb[2] = (c + 132201 * d + 32768) >> 16;
+  }
+  for (int i = 0; i < 3; i++) rgb[i] = clamp_u8(rgb[i]);
+}
+
+static inline void fetch_yuv(const vp_frame *s, int x, int y, int full, int rgb[3]) {
+  const int Y = s->data[0][(size_t)y * s->linesize[0] + x];
+  const int U = s->data[1][(size_t)(y >> 1) * s->linesize[1] + (x >> 1)];
+  const int V = s->data[2][(size_t)(y >> 1) * s->linesize[2] + (x >> 1)];
+  yuv_to_rgb(Y, U, V, full, rgb);
+}
+
+typedef struct sink {
+  float *f;    /* float output or NULL */
+  uint8_t *u8; /* 8-bit output or NULL */
+  float lut[256];
+} sink;
+
+static inline double clamp_int_range(double v) {
+  return v > 2147483647.0 ? 2147483647.0 : v < -2147483648.0 ? -2147483648.0 : v;
+}
+
+static vp_status warp(const vp_frame *src, const vp__warp_params *p, sink *k) {
+  if (!src || !p) return vp__error(VP_EINVAL, "warp: NULL argument");
+  if (p->out_w <= 0 || p->out_h <= 0 || p->out_w > 16384 || p->out_h > 16384)
+    return vp__error(VP_EINVAL, "warp: output size %dx%d", (int)p->out_w, (int)p->out_h);
+  if (src->width <= 0 || src->height <= 0 || !src->data[0])
+    return vp__error(VP_EINVAL, "warp: empty source frame");
+  if (!(isfinite(p->cx) && isfinite(p->cy) && isfinite(p->w) && isfinite(p->h) &&
+        isfinite(p->rotation)))
+    return vp__error(VP_EINVAL, "warp: non-finite ROI");
+  layout L;
+  vp_status st = get_layout(src->format, &L);
+  if (st != VP_OK) return st;
+  if (L.bpp == 0 && (!src->data[1] || !src->data[2]))
+    return vp__error(VP_EINVAL, "warp: YUV frame without chroma planes");
+
+  /* cv::RotatedRect(centre, size, degrees) and cv::boxPoints, in float as OpenCV. */
+  const float deg = (float)(p->rotation * 180.f / M_PI);
+  const double rad = deg * M_PI / 180.;
+  const float b = (float)cos(rad) * 0.5f, a = (float)sin(rad) * 0.5f;
+  const float p0x = p->cx - a * p->h - b * p->w, p0y = p->cy + b * p->h - a * p->w;
+  const float p1x = p->cx + a * p->h - b * p->w, p1y = p->cy - b * p->h - a * p->w;
+  const float p2x = 2 * p->cx - p0x, p2y = 2 * p->cy - p0y;
+  /* Inverse map tensor (u, v) → source: p1 + (p2 − p1)·u/w + (p0 − p1)·v/h. */
+  const double ow = p->out_w, oh = p->out_h;
+  const double M0 = ((double)p2x - p1x) / ow, M1 = ((double)p0x - p1x) / oh;
+  const double M3 = ((double)p2y - p1y) / ow, M4 = ((double)p0y - p1y) / oh;
+  double M2 = p1x, M5 = p1y;
+  if (p->pixel_centers) { /* GPU convention: centres of output and source pixels */
+    M2 += 0.5 * M0 + 0.5 * M1 - 0.5;
+    M5 += 0.5 * M3 + 0.5 * M4 - 0.5;
+  }
+
+  /* Tiles as WarpPerspectiveInvoker (BLOCK_SZ 32). */
+  int bh0 = p->out_h < 16 ? p->out_h : 16;
+  int bw0 = 1024 / bh0;
+  if (bw0 > p->out_w) bw0 = p->out_w;
+
+  const int W = src->width, H = src->height;
+  const int zero = p->border_zero;
+  const uint8_t *base = src->data[0];
+  const int ls = src->linesize[0];
+  for (int y = 0; y < p->out_h; y++) {
+    for (int xb = 0; xb < p->out_w; xb += bw0) {
+      const int bw = p->out_w - xb < bw0 ? p->out_w - xb : bw0;
+      const double X0 = M0 * xb + M1 * y + M2;
+      const double Y0 = M3 * xb + M4 * y + M5;
+      for (int x1 = 0; x1 < bw; x1++) {
+        const int X = (int)lrint(clamp_int_range((X0 + M0 * x1) * TAB_SIZE));
+        const int Y = (int)lrint(clamp_int_range((Y0 + M3 * x1) * TAB_SIZE));
+        int sx = X >> TAB_BITS, sy = Y >> TAB_BITS; /* arithmetic shift: floor */
+        const int fx = X & (TAB_SIZE - 1), fy = Y & (TAB_SIZE - 1);
+        /* OpenCV stores the integer coordinate as a saturated short. */
+        sx = sx < -32768 ? -32768 : sx > 32767 ? 32767 : sx;
+        sy = sy < -32768 ? -32768 : sy > 32767 ? 32767 : sy;
+        int rgb[3];
+        const size_t o = ((size_t)y * p->out_w + xb + x1) * 3;
+        if (zero && (sx >= W || sx + 1 < 0 || sy >= H || sy + 1 < 0)) {
+          rgb[0] = rgb[1] = rgb[2] = 0;
+        } else {
+          const int wq[4] = {(TAB_SIZE - fx) * (TAB_SIZE - fy), fx * (TAB_SIZE - fy),
+                             (TAB_SIZE - fx) * fy, fx * fy};
+          int acc0 = 0, acc1 = 0, acc2 = 0;
+          const int inside = sx >= 0 && sy >= 0 && sx + 1 < W && sy + 1 < H;
+          if (inside && L.bpp) {
+            const uint8_t *s0 = base + (size_t)sy * ls + (size_t)sx * L.bpp;
+            const uint8_t *s1 = s0 + ls;
+            const int bp = L.bpp;
+            acc0 = s0[L.r] * wq[0] + s0[bp + L.r] * wq[1] + s1[L.r] * wq[2] + s1[bp + L.r] * wq[3];
+            acc1 = s0[L.g] * wq[0] + s0[bp + L.g] * wq[1] + s1[L.g] * wq[2] + s1[bp + L.g] * wq[3];
+            acc2 = s0[L.b] * wq[0] + s0[bp + L.b] * wq[1] + s1[L.b] * wq[2] + s1[bp + L.b] * wq[3];
+          } else {
+            for (int q = 0; q < 4; q++) {
+              if (wq[q] == 0) continue;
+              int px = sx + (q & 1), py = sy + (q >> 1);
+              if (!inside) {
+                if (zero) {
+                  if (px < 0 || px >= W || py < 0 || py >= H) continue;
+                } else {
+                  px = px < 0 ? 0 : px >= W ? W - 1 : px;
+                  py = py < 0 ? 0 : py >= H ? H - 1 : py;
+                }
+              }
+              int c[3];
+              if (L.bpp) {
+                const uint8_t *s = base + (size_t)py * ls + (size_t)px * L.bpp;
+                c[0] = s[L.r]; c[1] = s[L.g]; c[2] = s[L.b];
+              } else {
+                fetch_yuv(src, px, py, L.yuv_full, c);
+              }
+              acc0 += c[0] * wq[q];
+              acc1 += c[1] * wq[q];
+              acc2 += c[2] * wq[q];
+            }
+          }
+          /* (Σ p·w·32 + 2^14) >> 15 with w·32 the OpenCV coefficients. */
+          rgb[0] = (acc0 + 512) >> 10;
+          rgb[1] = (acc1 + 512) >> 10;
+          rgb[2] = (acc2 + 512) >> 10;
+        }
+        if (k->f) {
+          k->f[o + 0] = k->lut[rgb[0]];
+          k->f[o + 1] = k->lut[rgb[1]];
+          k->f[o + 2] = k->lut[rgb[2]];
+        } else {
+          k->u8[o + 0] = (uint8_t)rgb[0];
+          k->u8[o + 1] = (uint8_t)rgb[1];
+          k->u8[o + 2] = (uint8_t)rgb[2];
+        }
+      }
+    }
+  }
+  return VP_OK;
+}
+
+vp_status vp__warp_to_tensor(const vp_frame *src, const vp__warp_params *p, float *out) {
+  if (!out || !p) return vp__error(VP_EINVAL, "warp: NULL argument");
+  sink k;
+  k.f = out;
+  k.u8 = NULL;
+  /* GetValueRangeTransformation: scale = (max − min)/(255 − 0), offset = min;
+   * cv::Mat::convertTo computes v·scale + offset in float. */
+  const float scale = (p->range_max - p->range_min) / 255.0f;
+  const float offset = p->range_min;
+  for (int i = 0; i < 256; i++) k.lut[i] = (float)i * scale + offset;
+  return warp(src, p, &k);
+}
+
+vp_status vp__warp_to_rgb8(const vp_frame *src, const vp__warp_params *p, uint8_t *out) {
+  if (!out) return vp__error(VP_EINVAL, "warp: NULL argument");
+  sink k;
+  k.f = NULL;
+  k.u8 = out;
+  return warp(src, p, &k);
+}
