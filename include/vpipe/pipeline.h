@@ -249,7 +249,12 @@ typedef struct vp_stage_class {
   vp_status (*process)(vp_stage *st, vp_packet *pkt);
   /** End of stream (or stop): drain and finalise (encoders, containers). May be NULL. */
   vp_status (*flush)(vp_stage *st);
-  /** Release everything init opened (also after a failed init). May be NULL. */
+  /**
+   * Release everything init opened (also after a failed init). May be NULL.
+   * Called in vp_pipeline_destroy() after every worker has been joined, for
+   * every stage whose init was attempted, in pipeline order (source first,
+   * sinks last), so stages sharing a context may free it in the last one's uninit.
+   */
   void (*uninit)(vp_stage *st);
 } vp_stage_class;
 

@@ -741,7 +741,7 @@ void vp_pipeline_destroy(vp_pipeline *p) {
   for (int32_t k = 0; k < p->n_workers; k++)
     if (p->workers[k].started) pthread_join(p->workers[k].thread, NULL);
   for (int32_t k = 0; k < p->n_workers; k++) vp__queue_destroy(p->workers[k].out);
-  for (int32_t i = p->n_stages - 1; i >= 0; i--) { /* sinks before the source */
+  for (int32_t i = 0; i < p->n_stages; i++) { /* pipeline order (documented in pipeline.h) */
     vp_stage *st = p->stages[i];
     if (st->init_called && st->cls->uninit) st->cls->uninit(st);
     vp_options_free(st->priv, st->cls->options);

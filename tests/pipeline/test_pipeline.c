@@ -630,6 +630,40 @@ static void test_sink_error_three_workers(void) {
   hooks_fini(&hs);
 }
 
+/* uninit runs in pipeline order (source first, sinks last) after the workers
+ * are joined: stages sharing a context may free it in the last one. */
+static int uninit_order[8], n_uninit;
+static void order_uninit(vp_stage *st) { uninit_order[n_uninit++] = (int)(intptr_t)vp_stage_opaque(st); }
+static vp_status pass_process(vp_stage *st, vp_packet *pkt) {
+  (void)st;
+  (void)pkt;
+  return VP_OK;
+}
+static vp_status order_src_read(vp_stage *st, const vp_source_hint *hint, vp_frame **out) {
+  (void)st;
+  (void)hint;
+  (void)out;
+  return VP_EOF;
+}
+static const vp_stage_class order_src = {.name = "o-src", .kind = VP_STAGE_SOURCE, .read = order_src_read, .uninit = order_uninit};
+static const vp_stage_class order_pre = {.name = "o-pre", .kind = VP_STAGE_PREPROCESS, .flags = VP_STAGE_FLAG_THREAD, .process = pass_process, .uninit = order_uninit};
+static const vp_stage_class order_post = {.name = "o-post", .kind = VP_STAGE_POSTPROCESS, .process = pass_process, .uninit = order_uninit};
+static const vp_stage_class order_sink = {.name = "o-sink", .kind = VP_STAGE_SINK, .process = pass_process, .uninit = order_uninit};
+
+static void test_uninit_order(void) {
+  vp_pipeline *p;
+  n_uninit = 0;
+  CHECK_STATUS(vp_pipeline_create(NULL, &p), VP_OK);
+  CHECK_STATUS(vp_pipeline_add(p, &order_sink, (void *)3, NULL), VP_OK);
+  CHECK_STATUS(vp_pipeline_add(p, &order_post, (void *)2, NULL), VP_OK);
+  CHECK_STATUS(vp_pipeline_add(p, &order_src, (void *)0, NULL), VP_OK);
+  CHECK_STATUS(vp_pipeline_add(p, &order_pre, (void *)1, NULL), VP_OK);
+  CHECK_STATUS(vp_pipeline_start(p), VP_OK);
+  vp_pipeline_destroy(p);
+  CHECK_INT_EQ(n_uninit, 4);
+  for (int i = 0; i < 4; i++) CHECK_INT_EQ(uninit_order[i], i);
+}
+
 int main(void) {
   test_order_eos();
   test_stop_midstream();
@@ -640,5 +674,6 @@ int main(void) {
   test_misuse();
   test_stop_blocked_source();
   test_sink_error_three_workers();
+  test_uninit_order();
   return TEST_EXIT();
 }
