@@ -387,8 +387,11 @@ VP_API vp_status vp_pipeline_create(const vp_pipeline_options *options, vp_pipel
 
 /**
  * Add a stage of @p cls. Its private state is zeroed and its options set to
- * their defaults. Stages are ordered by kind (then by the order of adding);
- * exactly one source is required.
+ * their defaults. Stages run in this order: the source, decode stages, then
+ * all preprocess / infer / postprocess stages in the order they were added
+ * (a task adds its own stages in sequence and they stay together; several
+ * tasks run one after the other), then render stages, then sinks (each group
+ * in the order added). Exactly one source is required.
  * @param opaque handed to the stage (vp_stage_opaque); not owned.
  * @param[out] out the stage, owned by the pipeline (may be NULL).
  */

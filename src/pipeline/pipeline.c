@@ -1,8 +1,9 @@
 /* The stage pipeline runtime (layer: pipeline).
  *
  * DESIGN
- * - Stages are sorted by kind (source, decode, preprocess, infer, postprocess,
- *   render, sink; stable within a kind) and mapped onto workers: worker 0 runs
+ * - Stages are ordered source, decode, task stages (preprocess / infer /
+ *   postprocess, in the order added, so each task keeps its stages together),
+ *   render, sinks; then mapped onto workers: worker 0 runs
  *   the source alone (demux + decode never wait for inference), worker 1
  *   starts at the next stage, and every stage whose class sets
  *   VP_STAGE_FLAG_THREAD starts a new worker; other stages run inline on the
@@ -581,9 +582,26 @@ static void *source_worker_main(void *arg) {
 
 /* ---- start / wait / destroy -------------------------------------------- */
 
+/* Order rank: source, decode, then every task stage (preprocess, infer,
+ * postprocess) in the order added — so each task's stages stay together and
+ * in its own order, several tasks one after the other — then render, sinks. */
+static int order_rank(vp_stage_kind k) {
+  switch (k) {
+  case VP_STAGE_SOURCE: return 0;
+  case VP_STAGE_DECODE: return 1;
+  case VP_STAGE_PREPROCESS:
+  case VP_STAGE_INFER:
+  case VP_STAGE_POSTPROCESS: return 2;
+  case VP_STAGE_RENDER: return 3;
+  case VP_STAGE_SINK: return 4;
+  }
+  return 2;
+}
+
 static int kind_cmp(const void *a, const void *b) {
   const vp_stage *x = *(vp_stage *const *)a, *y = *(vp_stage *const *)b;
-  if (x->cls->kind != y->cls->kind) return (int)x->cls->kind - (int)y->cls->kind;
+  int rx = order_rank(x->cls->kind), ry = order_rank(y->cls->kind);
+  if (rx != ry) return rx - ry;
   return x->index - y->index;
 }
 

@@ -630,9 +630,10 @@ static void test_sink_error_three_workers(void) {
   hooks_fini(&hs);
 }
 
-/* uninit runs in pipeline order (source first, sinks last) after the workers
- * are joined: stages sharing a context may free it in the last one. */
-static int uninit_order[8], n_uninit;
+/* Stage order: source, task stages in the order added (grouped per task),
+ * render, sinks; uninit runs in that order after the workers are joined, so
+ * stages sharing a context may free it in the last one. */
+static int uninit_order[16], n_uninit;
 static void order_uninit(vp_stage *st) { uninit_order[n_uninit++] = (int)(intptr_t)vp_stage_opaque(st); }
 static vp_status pass_process(vp_stage *st, vp_packet *pkt) {
   (void)st;
@@ -648,20 +649,33 @@ static vp_status order_src_read(vp_stage *st, const vp_source_hint *hint, vp_fra
 static const vp_stage_class order_src = {.name = "o-src", .kind = VP_STAGE_SOURCE, .read = order_src_read, .uninit = order_uninit};
 static const vp_stage_class order_pre = {.name = "o-pre", .kind = VP_STAGE_PREPROCESS, .flags = VP_STAGE_FLAG_THREAD, .process = pass_process, .uninit = order_uninit};
 static const vp_stage_class order_post = {.name = "o-post", .kind = VP_STAGE_POSTPROCESS, .process = pass_process, .uninit = order_uninit};
+static const vp_stage_class order_render = {.name = "o-render", .kind = VP_STAGE_RENDER, .process = pass_process, .uninit = order_uninit};
 static const vp_stage_class order_sink = {.name = "o-sink", .kind = VP_STAGE_SINK, .process = pass_process, .uninit = order_uninit};
 
 static void test_uninit_order(void) {
   vp_pipeline *p;
   n_uninit = 0;
   CHECK_STATUS(vp_pipeline_create(NULL, &p), VP_OK);
-  CHECK_STATUS(vp_pipeline_add(p, &order_sink, (void *)3, NULL), VP_OK);
+  /* task A: pre, post; task B: pre, post; render; sinks — added out of order
+   * except within the task group, whose order of adding is kept. */
+  CHECK_STATUS(vp_pipeline_add(p, &order_sink, (void *)7, NULL), VP_OK);
+  CHECK_STATUS(vp_pipeline_add(p, &order_render, (void *)5, NULL), VP_OK);
+  CHECK_STATUS(vp_pipeline_add(p, &order_pre, (void *)1, NULL), VP_OK);
   CHECK_STATUS(vp_pipeline_add(p, &order_post, (void *)2, NULL), VP_OK);
   CHECK_STATUS(vp_pipeline_add(p, &order_src, (void *)0, NULL), VP_OK);
-  CHECK_STATUS(vp_pipeline_add(p, &order_pre, (void *)1, NULL), VP_OK);
+  CHECK_STATUS(vp_pipeline_add(p, &order_pre, (void *)3, NULL), VP_OK);
+  CHECK_STATUS(vp_pipeline_add(p, &order_post, (void *)4, NULL), VP_OK);
+  CHECK_STATUS(vp_pipeline_add(p, &order_render, (void *)6, NULL), VP_OK);
+  CHECK_STATUS(vp_pipeline_add(p, &order_sink, (void *)8, NULL), VP_OK);
   CHECK_STATUS(vp_pipeline_start(p), VP_OK);
+  vp_pipeline_stats s;
+  vp_pipeline_stats_get(p, &s);
+  /* workers: source | pre A, post A | pre B (THREAD), post B, renders, sinks */
+  const int32_t workers[] = {0, 1, 1, 2, 2, 2, 2, 2, 2};
+  for (int i = 0; i < 9; i++) CHECK_INT_EQ(s.stages[i].worker, workers[i]);
   vp_pipeline_destroy(p);
-  CHECK_INT_EQ(n_uninit, 4);
-  for (int i = 0; i < 4; i++) CHECK_INT_EQ(uninit_order[i], i);
+  CHECK_INT_EQ(n_uninit, 9);
+  for (int i = 0; i < 9; i++) CHECK_INT_EQ(uninit_order[i], i);
 }
 
 int main(void) {
