@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "common/check.h"
+#include "vpipe/model.h"
 
 static char dir[256];
 static const char *bin;
@@ -195,6 +196,26 @@ static void test_truncated(void) {
   CHECK_INT_EQ(video_frames(p), lines);
 }
 
+/* Two tasks with several stages each keep their stages together (a face
+ * detector's preprocess/infer/postprocess on one worker, then face-mesh):
+ * every frame gets a record with both results. */
+static void test_two_tasks(void) {
+  char models[512], path[600];
+  struct stat sb;
+  if (vp_models_dir(models, sizeof models) != VP_OK) return;
+  snprintf(path, sizeof path, "%s/face_detection_short_range.tflite", models);
+  if (stat(path, &sb) != 0) {
+    fprintf(stderr, "note: face models missing; two-task check skipped\n");
+    return;
+  }
+  int rc = sh("'%s' run --input '%s/in.mp4' --task face,face-mesh --max-frames 8 --json '%s/tasks.jsonl' "
+              "--quiet", bin, dir, dir);
+  if (rc == 2) return; /* this build has no such tasks */
+  CHECK_INT_EQ(rc, 0);
+  CHECK_INT_EQ(sh("test $(grep -c '\"faces\":' '%s/tasks.jsonl') -eq 8", dir), 0);
+  CHECK_INT_EQ(sh("test $(grep -c '\"face_landmarks\":' '%s/tasks.jsonl') -eq 8", dir), 0);
+}
+
 static void test_errors(void) {
   CHECK_INT_EQ(sh("'%s' run --help | grep -q -- '--fps-range MIN:MAX'", bin), 0);
   CHECK_INT_EQ(sh("'%s' run --input x --bogus 2>/dev/null", bin), 2);
@@ -229,6 +250,7 @@ int main(void) {
   test_file();
   test_errors();
   test_truncated();
+  test_two_tasks();
   test_sigint();
   sh("rm -rf '%s'", dir);
   return TEST_EXIT();
