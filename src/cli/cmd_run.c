@@ -8,10 +8,11 @@
  * (the mask is set before any thread exists, FFmpeg's included) and taken by
  * one signal thread with sigwait(), which calls vp_pipeline_stop() — a
  * normal thread, so no async-signal-safety constraint; a second signal (a
- * second or more after the first) exits at once. The signal thread is ended with SIGUSR1 and joined. Ownership: the
- * io objects belong to this file and are closed after the pipeline has been
- * destroyed (video sink before source, as io.h asks). Lock: sig_lock guards
- * the pipeline pointer shared with the signal thread. */
+ * second or more after the first) exits at once. The signal thread is ended
+ * with SIGUSR1 and joined. Ownership: the io objects belong to this file and
+ * are closed after the pipeline has been destroyed (video sink before source,
+ * as io.h asks). Lock: sig_lock guards the pipeline pointer shared with the
+ * signal thread. */
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
