@@ -137,14 +137,34 @@ static vp_status warp(const vp_frame *src, const vp__warp_params *p, sink *k) {
   const int zero = p->border_zero;
   const uint8_t *base = src->data[0];
   const int ls = src->linesize[0];
+  /* Axis-aligned ROI (no rotation): X depends on the column only and Y on the
+   * row only, so both are computed once, with the same double expressions as
+   * the general path (the zero terms do not change the rounding). */
+  const bool separable = M1 == 0.0 && M3 == 0.0 && p->out_w <= 4096 && p->out_h <= 4096;
+  int colX[separable ? p->out_w : 1], rowY[separable ? p->out_h : 1];
+  if (separable) {
+    for (int xb = 0; xb < p->out_w; xb += bw0) {
+      const int bw = p->out_w - xb < bw0 ? p->out_w - xb : bw0;
+      const double X0 = M0 * xb + M2;
+      for (int x1 = 0; x1 < bw; x1++)
+        colX[xb + x1] = (int)lrint(clamp_int_range((X0 + M0 * x1) * TAB_SIZE));
+    }
+    for (int y = 0; y < p->out_h; y++) rowY[y] = (int)lrint(clamp_int_range((M4 * y + M5) * TAB_SIZE));
+  }
   for (int y = 0; y < p->out_h; y++) {
     for (int xb = 0; xb < p->out_w; xb += bw0) {
       const int bw = p->out_w - xb < bw0 ? p->out_w - xb : bw0;
       const double X0 = M0 * xb + M1 * y + M2;
       const double Y0 = M3 * xb + M4 * y + M5;
       for (int x1 = 0; x1 < bw; x1++) {
-        const int X = (int)lrint(clamp_int_range((X0 + M0 * x1) * TAB_SIZE));
-        const int Y = (int)lrint(clamp_int_range((Y0 + M3 * x1) * TAB_SIZE));
+        int X, Y;
+        if (separable) {
+          X = colX[xb + x1];
+          Y = rowY[y];
+        } else {
+          X = (int)lrint(clamp_int_range((X0 + M0 * x1) * TAB_SIZE));
+          Y = (int)lrint(clamp_int_range((Y0 + M3 * x1) * TAB_SIZE));
+        }
         int sx = X >> TAB_BITS, sy = Y >> TAB_BITS; /* arithmetic shift: floor */
         const int fx = X & (TAB_SIZE - 1), fy = Y & (TAB_SIZE - 1);
         /* OpenCV stores the integer coordinate as a saturated short. */
