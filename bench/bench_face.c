@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "image/warp.h" /* private: the warp micro-benchmark */
 #include "vpipe/image.h"
 #include "vpipe/io.h"
 #include "vpipe/tasks.h"
@@ -139,10 +140,44 @@ static int mesh(const char *path, int threads, bool smoothing) {
   return 0;
 }
 
+/* The rotated 192×192 landmark crop alone, from a 1280×720 frame. */
+static int warp_bench(int iters) {
+  const vp_pixfmt fmts[3] = {VP_PIXFMT_RGB24, VP_PIXFMT_RGBA, VP_PIXFMT_YUV420P};
+  static float out[192 * 192 * 3];
+  for (int k = 0; k < 3; k++) {
+    vp_frame *f = NULL;
+    if (vp_frame_alloc(1280, 720, fmts[k], &f) != VP_OK) return 1;
+    for (int pl = 0; pl < 3 && f->data[pl]; pl++)
+      for (int y = 0; y < (pl ? 360 : 720); y++)
+        for (int x = 0; x < f->linesize[pl]; x++) f->data[pl][(size_t)y * f->linesize[pl] + x] = (uint8_t)(x * 7 + y * 3);
+    vp__warp_params p = {192, 192, 640, 360, 300, 300, 0.3f, false, 0, 1, false};
+    int64_t *t = calloc((size_t)iters, 8);
+    for (int i = -10; i < iters; i++) {
+      int64_t t0 = vp_time_ns();
+      vp__warp_to_tensor(f, &p, out);
+      if (i >= 0) t[i] = vp_time_ns() - t0;
+    }
+    printf("warp 192x192 rotated crop from 1280x720 %s: median %.3f ms\n", vp_pixfmt_name(fmts[k]),
+           med(t, iters));
+    p.rotation = 0;
+    for (int i = 0; i < iters; i++) {
+      int64_t t0 = vp_time_ns();
+      vp__warp_to_tensor(f, &p, out);
+      t[i] = vp_time_ns() - t0;
+    }
+    printf("warp 192x192 axis-aligned crop from 1280x720 %s: median %.3f ms\n", vp_pixfmt_name(fmts[k]),
+           med(t, iters));
+    free(t);
+    vp_frame_unref(&f);
+  }
+  return 0;
+}
+
 int main(int argc, char **argv) {
   if (argc < 2) {
     fprintf(stderr, "usage: bench_face detect [IMAGE] [--iters N] [--threads T]\n"
-                    "       bench_face mesh VIDEO [--threads T] [--smoothing]\n");
+                    "       bench_face mesh VIDEO [--threads T] [--smoothing]\n"
+                    "       bench_face warp [--iters N]\n");
     return 2;
   }
   const char *path = NULL;
@@ -156,6 +191,7 @@ int main(int argc, char **argv) {
   }
   if (iters < 1) iters = 1;
   if (!strcmp(argv[1], "detect")) return detect(path, iters, threads);
+  if (!strcmp(argv[1], "warp")) return warp_bench(iters);
   if (!strcmp(argv[1], "mesh") && path) return mesh(path, threads, smoothing);
   fprintf(stderr, "bench_face: unknown command\n");
   return 2;
