@@ -103,7 +103,11 @@ typedef struct face_ctx {
 static vp_status face_pre_init(vp_stage *st, vp_stream_info *info) {
   (void)info;
   face_ctx *c = vp_stage_opaque(st);
-  c->opt.pool = vp_stage_threadpool(st);
+  /* One inference thread: these models take about a millisecond, and
+   * intra-op threading of them loses to running stages on different cores
+   * (PERFORMANCE-NOTES: two-thread timings on this VM kind are fragile); the
+   * pipeline already decodes on another worker. */
+  c->opt.num_threads = 1;
   return vp_face_detector_create(&c->opt, &c->det);
 }
 
@@ -165,7 +169,7 @@ typedef struct mesh_ctx {
 
 static vp_status mesh_init(vp_stage *st, vp_stream_info *info) {
   mesh_ctx *c = vp_stage_opaque(st);
-  c->opt.pool = vp_stage_threadpool(st);
+  c->opt.num_threads = 1; /* see face_pre_init */
   /* A single still image is IMAGE mode; a stream tracks (VIDEO). */
   c->opt.running_mode = info && info->frame_count == 1 ? VP_RUNNING_MODE_IMAGE
                                                        : VP_RUNNING_MODE_VIDEO;
