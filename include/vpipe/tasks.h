@@ -226,4 +226,8 @@ VP_API void vp_face_landmarker_timings(const vp_face_landmarker *lm, vp_task_tim
 #ifdef __cplusplus
 }
 #endif
+
+/* Hand landmarker, pose landmarker, segmenter. */
+#include "vpipe/tasks_body.h"
+
 #endif /* VPIPE_TASKS_H */

@@ -6,29 +6,24 @@
 #include <stdlib.h>
 #include <string.h>
 
+
 static int looks_like_path(const char *s) {
   size_t n = strlen(s);
   return strchr(s, '/') != NULL || (n > 7 && strcmp(s + n - 7, ".tflite") == 0);
 }
 
 int vp_cli_load_model(const char *arg, vp_model **out) {
-  char path[4096];
   if (looks_like_path(arg)) {
-    snprintf(path, sizeof path, "%s", arg);
-  } else {
-    const char *dir = getenv("VPIPE_MODELS"), *xdg = getenv("XDG_DATA_HOME"), *home = getenv("HOME");
-    int n;
-    if (dir && *dir) n = snprintf(path, sizeof path, "%s/%s.tflite", dir, arg);
-    else if (xdg && *xdg) n = snprintf(path, sizeof path, "%s/vpipe/models/%s.tflite", xdg, arg);
-    else n = snprintf(path, sizeof path, "%s/.local/share/vpipe/models/%s.tflite", home ? home : ".", arg);
-    if (n < 0 || (size_t)n >= sizeof path) {
-      fprintf(stderr, "vpipe: model name too long: %s\n", arg);
+    if (vp_model_create_from_file(arg, out) != VP_OK) {
+      fprintf(stderr, "vpipe: cannot load model %s: %s\n", arg, vp_last_error());
       return 1;
     }
+    return 0;
   }
-  if (vp_model_create_from_file(path, out) != VP_OK) {
-    fprintf(stderr, "vpipe: cannot load model %s: %s\n", path, vp_last_error());
-    if (!looks_like_path(arg)) fprintf(stderr, "vpipe: fetch the models with `vpipe models fetch`\n");
+  /* A bare name: the model store checks it against its pinned SHA-256 and
+   * says how to fetch it when it is missing. */
+  if (vp_model_create_by_name(arg, NULL, out) != VP_OK) {
+    fprintf(stderr, "vpipe: %s\n", vp_last_error());
     return 1;
   }
   return 0;

@@ -7,8 +7,9 @@
 
 /* Load @p arg: a path (contains '/' or ends in ".tflite") or a bare name
  * such as "face_landmark", read from $VPIPE_MODELS, else
- * $XDG_DATA_HOME/vpipe/models, else ~/.local/share/vpipe/models. On failure
- * prints the reason to stderr and returns non-zero. */
+ * $XDG_DATA_HOME/vpipe/models, else ~/.local/share/vpipe/models (one of
+ * MediaPipe's 15 models goes through vp_model_create_by_name, which checks its
+ * SHA-256). On failure prints the reason to stderr and returns non-zero. */
 int vp_cli_load_model(const char *arg, vp_model **out);
 
 /* Parse a non-negative decimal int in [lo, hi]; returns 0 on success. */

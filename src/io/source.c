@@ -56,6 +56,7 @@ typedef struct avframe_cache {
   AVFrame **free;
   int nfree, cap;
   int outstanding;
+  int64_t allocations;
   bool closed;
 } avframe_cache;
 
@@ -75,6 +76,7 @@ static AVFrame *cache_get(avframe_cache *c) {
   pthread_mutex_lock(&c->lock);
   AVFrame *f = c->nfree ? c->free[--c->nfree] : NULL;
   c->outstanding++;
+  if (!f) c->allocations++;
   pthread_mutex_unlock(&c->lock);
   if (!f) f = av_frame_alloc();
   if (!f) {
@@ -127,6 +129,7 @@ struct vp_source {
   vp_frame_pool *shells;
   vp_frame_pool *conv; /* for converted frames, geometry conv_w × conv_h */
   int32_t conv_w, conv_h;
+  int64_t conv_allocations; /* of pools replaced after a size change */
   avframe_cache *avframes;
 
   atomic_bool interrupted;
@@ -146,6 +149,7 @@ struct vp_source {
   bool rebase;          /* first frame after a reconnection */
   int64_t gap_wall_ns;
   int64_t frames_decoded; /* including corrupt ones */
+  bool ever_discarded;    /* frames were skipped on purpose: no truncation check */
   char damage[256];
 
   vp_source_stats stats;
@@ -212,6 +216,16 @@ void vp_source_stats_get(const vp_source *source, vp_source_stats *out) {
   pthread_mutex_lock(&s->stats_lock);
   *out = s->stats;
   pthread_mutex_unlock(&s->stats_lock);
+  vp_frame_pool_stats ps;
+  vp_frame_pool_stats_get(s->shells, &ps);
+  out->frame_allocations = ps.allocations;
+  vp_frame_pool_stats_get(s->conv, &ps);
+  out->frame_allocations += ps.allocations + s->conv_allocations;
+  if (s->avframes) {
+    pthread_mutex_lock(&s->avframes->lock);
+    out->frame_allocations += s->avframes->allocations;
+    pthread_mutex_unlock(&s->avframes->lock);
+  }
 }
 
 /* ---- input classification ------------------------------------------------ */
@@ -323,6 +337,11 @@ static vp_status open_input(vp_source *s, bool first) {
   if (s->info.kind == VP_SOURCE_NETWORK && scheme_is(s->url, "rtsp"))
     av_dict_set(&o, "rtsp_transport", s->rtsp_transport ? s->rtsp_transport : "tcp", 0);
   if (s->glob_pattern) av_dict_set(&o, "pattern_type", "glob", 0);
+  if (s->info.kind == VP_SOURCE_IMAGE_SEQUENCE && s->opt.fps > 0) {
+    char b[64];
+    snprintf(b, sizeof b, "%.6g", s->opt.fps);
+    av_dict_set(&o, "framerate", b, 0);
+  }
 
   s->fmt = avformat_alloc_context();
   if (!s->fmt) {
@@ -483,6 +502,7 @@ vp_status vp_source_open(const char *url, const vp_source_options *options, vp_s
   }
 
   /* Classify. */
+  if (strcmp(url, "-") == 0) url = "pipe:0"; /* standard input */
   struct stat sb;
   bool exists = stat(url, &sb) == 0;
   if (strncmp(url, "/dev/video", 10) == 0 ||
@@ -493,6 +513,9 @@ vp_status vp_source_open(const char *url, const vp_source_options *options, vp_s
       st = vp__error(VP_ENOENT, "camera '%s' does not exist", url);
       goto fail;
     }
+    s->url = strdup(url);
+  } else if (strncmp(url, "pipe:", 5) == 0) {
+    s->info.kind = VP_SOURCE_FILE;
     s->url = strdup(url);
   } else if (has_scheme(url)) {
     s->info.kind = VP_SOURCE_NETWORK;
@@ -737,6 +760,11 @@ static vp_status deliver(vp_source *s, vp_frame **out) {
     vp__frame_set_release(f, release_avframe, keep);
   } else {
     if (!s->conv || s->conv_w != av->width || s->conv_h != av->height) {
+      if (s->conv) {
+        vp_frame_pool_stats ps;
+        vp_frame_pool_stats_get(s->conv, &ps);
+        s->conv_allocations += ps.allocations;
+      }
       vp_frame_pool_destroy(s->conv); /* frames still out stay valid */
       s->conv = NULL;
       vp_frame_pool_options po = vp_frame_pool_options_default();
@@ -791,16 +819,14 @@ static vp_status finish(vp_source *s) {
                                     s->url_in, (long long)st.decode_errors, (long long)st.corrupt_frames,
                                     (long long)s->seq, s->damage[0] ? "; first error: " : "", s->damage));
   }
-  if (expected > 0 && s->frames_decoded < expected &&
-      (s->dec->skip_frame == AVDISCARD_DEFAULT || s->dec->skip_frame == AVDISCARD_NONE)) {
+  if (expected > 0 && s->frames_decoded < expected && !s->ever_discarded) {
     return fail_sticky(s, vp__error(VP_EFORMAT, "input '%s' is truncated: %lld of %lld frames decoded", s->url_in,
                                     (long long)s->frames_decoded, (long long)expected));
   }
   /* A container that states its duration (Matroska, MP4, ...) but whose frames
    * stop well before it: the file was cut. */
   if (s->info.kind == VP_SOURCE_FILE && s->fmt && s->fmt->duration_estimation_method == AVFMT_DURATION_FROM_STREAM &&
-      s->info.duration_ns > 0 && s->last_pts_ns != INT64_MIN && s->info.fps > 0 &&
-      (s->dec->skip_frame == AVDISCARD_DEFAULT || s->dec->skip_frame == AVDISCARD_NONE)) {
+      s->info.duration_ns > 0 && s->last_pts_ns != INT64_MIN && s->info.fps > 0 && !s->ever_discarded) {
     AVStream *vs = s->fmt->streams[s->vstream];
     int64_t start = vs->start_time != AV_NOPTS_VALUE ? av_rescale_q(vs->start_time, vs->time_base, (AVRational){1, 1000000000})
                                                      : 0;
@@ -891,6 +917,7 @@ vp_status vp_source_read(vp_source *s, vp_frame **out) {
     enum AVDiscard want = d == VP_DISCARD_NONREF ? AVDISCARD_NONREF : d == VP_DISCARD_NONKEY ? AVDISCARD_NONKEY
                                                                                             : AVDISCARD_DEFAULT;
     s->dec->skip_frame = want;
+    if (want != AVDISCARD_DEFAULT) s->ever_discarded = true;
     if (want == AVDISCARD_NONKEY && !(s->pkt->flags & AV_PKT_FLAG_KEY)) {
       stats_add(s, &s->stats.discarded_packets, 1);
       av_packet_unref(s->pkt);

@@ -128,11 +128,21 @@ static void test_sigint(void) {
       execl(bin, bin, "run", "--input", in, "--json", js, "--quiet", (char *)NULL);
     _exit(127);
   }
-  struct timespec ts = {0, 500 * 1000000L};
-  nanosleep(&ts, NULL);
-  kill(pid, SIGINT);
-  int status;
-  waitpid(pid, &status, 0);
+  /* Signal only once the run is under way (its JSONL has a record), so that a
+   * slow start on a busy machine cannot turn this into a kill at start-up. */
+  struct timespec ts = {0, 50 * 1000000L};
+  int status = 0;
+  bool exited = false;
+  for (int i = 0; i < 2400 && !exited; i++) {
+    struct stat sb;
+    if (stat(js, &sb) == 0 && sb.st_size > 0) break;
+    exited = waitpid(pid, &status, WNOHANG) == pid;
+    if (!exited) nanosleep(&ts, NULL);
+  }
+  if (!exited) {
+    kill(pid, SIGINT);
+    waitpid(pid, &status, 0);
+  }
   CHECK(WIFEXITED(status));
   CHECK_INT_EQ(WEXITSTATUS(status), 0);
   int lines = check_jsonl(js, 30, 640, 360);
