@@ -41,6 +41,8 @@
     "threads for decoding and inference (0: one per CPU)")                                        \
   X(stats_interval, double, VP_OPT_DOUBLE, "stats-interval", "S", "5", 0, 3600, NULL,             \
     "print statistics every S seconds on live sources (0: only at the end)")                      \
+  X(stats, char *, VP_OPT_STRING, "stats", "FILE|-", NULL, 0, 0, NULL,                          \
+    "write the final statistics as one JSON object")                                              \
   X(quiet, bool, VP_OPT_BOOL, "quiet", NULL, NULL, 0, 0, NULL,                                    \
     "no progress bar, no statistics (errors only)")                                               \
   X(min_detection_confidence, double, VP_OPT_DOUBLE, "min-detection-confidence", "X", "0.5", 0, 1, \
