@@ -79,6 +79,31 @@ int main(void) {
   CHECK_STATUS(vp_face_detector_postprocess(d, 5, &r), VP_OK);
   CHECK_INT_EQ(r->count, 1);
   CHECK_INT_EQ(r->timestamp_ns, 5);
+  /* Jobs: two frames in flight give the same answer as the one-call path. */
+  {
+    vp_face_detector_job *j1 = NULL, *j2 = NULL;
+    CHECK_STATUS(vp_face_detector_job_create(d, &j1), VP_OK);
+    CHECK_STATUS(vp_face_detector_job_create(d, &j2), VP_OK);
+    const vp_face_detector_result *r1 = NULL, *r2 = NULL;
+    CHECK_STATUS(vp_face_detector_job_infer(d, j1), VP_ESTATE);
+    CHECK_STATUS(vp_face_detector_job_preprocess(d, img, j1), VP_OK);
+    CHECK_STATUS(vp_face_detector_job_preprocess(d, img, j2), VP_OK);
+    CHECK_STATUS(vp_face_detector_job_infer(d, j1), VP_OK);
+    CHECK_STATUS(vp_face_detector_job_infer(d, j2), VP_OK);
+    CHECK_STATUS(vp_face_detector_job_postprocess(d, j2, 2, &r2), VP_OK);
+    CHECK_STATUS(vp_face_detector_job_postprocess(d, j1, 1, &r1), VP_OK);
+    CHECK_STATUS(vp_face_detector_job_postprocess(d, j1, 1, &r1), VP_ESTATE);
+    CHECK(r1 && r2 && r1 != r2);
+    if (r1 && r2) {
+      CHECK_INT_EQ(r1->count, 1);
+      CHECK_INT_EQ(r2->count, 1);
+      CHECK_NEAR(r1->faces[0].score, r->faces[0].score, 0);
+      CHECK_NEAR(r2->faces[0].keypoints[3].y, r->faces[0].keypoints[3].y, 0);
+      CHECK_INT_EQ(r1->timestamp_ns, 1);
+    }
+    vp_face_detector_job_destroy(j1);
+    vp_face_detector_job_destroy(j2);
+  }
   /* Unsupported pixel format. */
   vp_frame *gray = NULL;
   CHECK_STATUS(vp_frame_alloc(16, 16, VP_PIXFMT_GRAY8, &gray), VP_OK);
