@@ -60,7 +60,10 @@
   X(num_faces, int32_t, VP_OPT_INT, "num-faces", "N", "1", 1, 64, NULL,                           \
     "face-mesh: most faces to track (face reports every face)")                                     \
   X(min_suppression_threshold, double, VP_OPT_DOUBLE, "min-suppression-threshold", "X", "0.3", 0, \
-    1, NULL, "face: IoU above which detections are merged (weighted NMS)")
+    1, NULL, "face: IoU above which detections are merged (weighted NMS)")                       \
+  X(task_pixfmt, int32_t, VP_OPT_ENUM, "task-pixfmt", "FMT", "rgb24", 0, 0, "rgb24|native",        \
+    "pixels the tasks crop from: rgb24 = exactly MediaPipe's (converted on the decoder's worker), " \
+    "native = the decoder's YUV directly (faster, slightly different)")
 
 typedef struct vp_run_args {
 #define VP__RUN_FIELD(field, ctype, type, name, meta, def, min, max, choices, help) ctype field;
