@@ -62,6 +62,18 @@ typedef enum vp_running_mode {
   VP_RUNNING_MODE_LIVE = 2,
 } vp_running_mode;
 
+/** How the image → tensor crop samples the source.
+ *  - VP_SAMPLING_CPU: MediaPipe's CPU path (OpenCV warp; output pixel x samples
+ *    the ROI at x·scale, no half-pixel shift). The Tasks API on CPU does this.
+ *  - VP_SAMPLING_PIXEL_CENTERS: pixel centres map to pixel centres
+ *    ((x + 0.5)·scale − 0.5), as MediaPipe's GPU path (texture sampling) does;
+ *    the legacy face mesh solution crops this way even with CPU inference, and
+ *    its results are matched to ~1e-4 only with this sampling. */
+typedef enum vp_sampling {
+  VP_SAMPLING_CPU = 0,
+  VP_SAMPLING_PIXEL_CENTERS = 1,
+} vp_sampling;
+
 /* ------------------------------------------------------------ face detector */
 
 /** Which face detection model. */
@@ -109,6 +121,7 @@ typedef struct vp_face_detector_options {
   float min_detection_confidence;     /**< default 0.5 */
   float min_suppression_threshold;    /**< default 0.3 (weighted NMS IoU) */
   int32_t max_results;                /**< default -1: all */
+  vp_sampling sampling;               /**< default VP_SAMPLING_CPU (as MediaPipe Tasks) */
   int32_t num_threads;                /**< inference threads (default 1) */
   vp_threadpool *pool;                /**< borrowed; overrides num_threads */
   vp_face_detector_callback result_callback; /**< LIVE mode */
@@ -177,6 +190,9 @@ typedef struct vp_face_landmarker_options {
   float min_tracking_confidence;       /**< default 0.5: below it a tracked face is re-detected */
   bool smoothing;                      /**< One Euro smoothing in VIDEO/LIVE (default true) */
   vp_face_range detector_range;        /**< default SHORT (as MediaPipe's face mesh) */
+  /** default VP_SAMPLING_PIXEL_CENTERS, as the legacy face mesh solution; used
+   *  for the detector and the landmark crops. */
+  vp_sampling sampling;
   const char *models_dir;              /**< NULL: vp_models_dir() */
   const char *detector_model_path;     /**< explicit files (NULL: by name) */
   const char *landmark_model_path;

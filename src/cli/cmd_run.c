@@ -23,6 +23,7 @@
 #include "cli/commands.h"
 #include "cli/run_options.h"
 #include "cli/run_stages.h"
+#include "cli/run_tasks.h"
 #include "vpipe/io.h"
 #include "vpipe/pipeline.h"
 
@@ -150,6 +151,9 @@ int vp_cmd_run(int argc, char **argv) {
 
   vp_source_options so = vp_source_options_default();
   so.decode_threads = a.threads;
+  /* Tasks see the exact RGB24 pixels MediaPipe was given (swscale, on the
+   * source's worker). */
+  if (a.task) so.pixfmt = VP_PIXFMT_RGB24;
   so.on_event = vp_run_source_event;
   so.event_user = &io;
   if (vp_source_open(a.input, &so, &io.source) != VP_OK) {
@@ -191,6 +195,13 @@ int vp_cmd_run(int argc, char **argv) {
       (io.video && vp_pipeline_add(p, &vp_run_video_class, &io, NULL) != VP_OK)) {
     fprintf(stderr, "vpipe run: %s\n", vp_last_error());
     goto done;
+  }
+  if (a.task) {
+    vp_status ts = vp_run_tasks_add(p, a.task, &a);
+    if (ts != VP_OK) {
+      rc = ts == VP_EINVAL ? 2 : 1;
+      goto done;
+    }
   }
   pthread_mutex_lock(&sig_lock);
   sig_pipeline = p;

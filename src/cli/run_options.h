@@ -22,6 +22,8 @@
     "annotated video/image file or push URL")                                                     \
   X(json, char *, VP_OPT_STRING, "json", "FILE|-", NULL, 0, 0, NULL,                              \
     "write one JSON record per frame (- for standard output)")                                    \
+  X(task, char *, VP_OPT_STRING, "task", "NAME[,NAME]", NULL, 0, 0, NULL,                        \
+    "perception tasks to run (see cli/run_tasks.c); none: pass-through")                          \
   X(max_frames, int64_t, VP_OPT_INT64, "max-frames", "N", "0", 0, 1e15, NULL,                     \
     "stop after N frames (0: all)")                                                               \
   X(fps_range, vp_cli_range, VP_OPT_RANGE, "fps-range", "MIN:MAX", "15:60", 0.1, 1000, NULL,      \
@@ -40,7 +42,23 @@
   X(stats_interval, double, VP_OPT_DOUBLE, "stats-interval", "S", "5", 0, 3600, NULL,             \
     "print statistics every S seconds on live sources (0: only at the end)")                      \
   X(quiet, bool, VP_OPT_BOOL, "quiet", NULL, NULL, 0, 0, NULL,                                    \
-    "no progress bar, no statistics (errors only)")
+    "no progress bar, no statistics (errors only)")                                               \
+  X(min_detection_confidence, double, VP_OPT_DOUBLE, "min-detection-confidence", "X", "0.5", 0, 1, \
+    NULL, "detector score threshold (face, hands, pose)")                                        \
+  X(min_presence_confidence, double, VP_OPT_DOUBLE, "min-presence-confidence", "X", "0.5", 0, 1,   \
+    NULL, "landmark model presence threshold (face-mesh, hands, pose)")                          \
+  X(min_tracking_confidence, double, VP_OPT_DOUBLE, "min-tracking-confidence", "X", "0.5", 0, 1,   \
+    NULL, "below this presence a tracked object is detected again (video)")                      \
+  X(no_smoothing, bool, VP_OPT_BOOL, "no-smoothing", NULL, NULL, 0, 0, NULL,                      \
+    "turn off landmark smoothing (One Euro) in video")                                           \
+  X(face_range, int32_t, VP_OPT_ENUM, "face-range", "RANGE", "short", 0, 0,                       \
+    "short|full|full-sparse", "face detection model: short (faces within ~2 m) or full range")   \
+  X(refine_landmarks, bool, VP_OPT_BOOL, "refine-landmarks", NULL, NULL, 0, 0, NULL,              \
+    "face-mesh: 478 points with refined lips, eyes and irises (attention model)")                \
+  X(num_faces, int32_t, VP_OPT_INT, "num-faces", "N", "1", 1, 64, NULL,                           \
+    "face-mesh: most faces to track (face reports every face)")                                     \
+  X(min_suppression_threshold, double, VP_OPT_DOUBLE, "min-suppression-threshold", "X", "0.3", 0, \
+    1, NULL, "face: IoU above which detections are merged (weighted NMS)")
 
 typedef struct vp_run_args {
 #define VP__RUN_FIELD(field, ctype, type, name, meta, def, min, max, choices, help) ctype field;

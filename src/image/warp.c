@@ -120,8 +120,13 @@ static vp_status warp(const vp_frame *src, const vp__warp_params *p, sink *k) {
   const float p2x = 2 * p->cx - p0x, p2y = 2 * p->cy - p0y;
   /* Inverse map tensor (u, v) → source: p1 + (p2 − p1)·u/w + (p0 − p1)·v/h. */
   const double ow = p->out_w, oh = p->out_h;
-  const double M0 = ((double)p2x - p1x) / ow, M1 = ((double)p0x - p1x) / oh, M2 = p1x;
-  const double M3 = ((double)p2y - p1y) / ow, M4 = ((double)p0y - p1y) / oh, M5 = p1y;
+  const double M0 = ((double)p2x - p1x) / ow, M1 = ((double)p0x - p1x) / oh;
+  const double M3 = ((double)p2y - p1y) / ow, M4 = ((double)p0y - p1y) / oh;
+  double M2 = p1x, M5 = p1y;
+  if (p->pixel_centers) { /* GPU convention: centres of output and source pixels */
+    M2 += 0.5 * M0 + 0.5 * M1 - 0.5;
+    M5 += 0.5 * M3 + 0.5 * M4 - 0.5;
+  }
 
   /* Tiles as WarpPerspectiveInvoker (BLOCK_SZ 32). */
   int bh0 = p->out_h < 16 ? p->out_h : 16;

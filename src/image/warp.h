@@ -14,6 +14,8 @@ typedef struct vp__warp_params {
   float rotation;            /* radians (MediaPipe NormalizedRect convention) */
   bool border_zero;          /* true: BORDER_CONSTANT 0; false: BORDER_REPLICATE */
   float range_min, range_max;/* value range, e.g. -1, 1 or 0, 1 */
+  bool pixel_centers;        /* sample at pixel centres ((x + 0.5)·s − 0.5), as GPU
+                                texture sampling does; false: MediaPipe's CPU path */
 } vp__warp_params;
 
 /* Warp the ROI of @p src into @p out (out_h × out_w × 3 floats).

@@ -153,6 +153,8 @@ vp_status vp_face_detector_create(const vp_face_detector_options *options,
     case VP_FACE_RANGE_FULL_SPARSE: name = "face_detection_full_range_sparse"; break;
     default: return vp__error(VP_EINVAL, "face detector: bad range %d", (int)o.range);
   }
+  if (o.sampling != VP_SAMPLING_CPU && o.sampling != VP_SAMPLING_PIXEL_CENTERS)
+    return vp__error(VP_EINVAL, "face detector: bad sampling %d", (int)o.sampling);
   vp_face_detector *d = calloc(1, sizeof *d);
   if (!d) return vp__error(VP_ENOMEM, "face detector");
   d->opt = o;
@@ -199,6 +201,7 @@ vp_status vp_face_detector_preprocess(vp_face_detector *d, const vp_frame *frame
   p.h = rh;
   p.rotation = 0;
   p.border_zero = true;
+  p.pixel_centers = d->opt.sampling == VP_SAMPLING_PIXEL_CENTERS;
   p.range_min = -1.0f;
   p.range_max = 1.0f;
   float *in = vp_session_input(d->session, 0);

@@ -11,6 +11,10 @@
  * - face_detection_front_detection_to_roi.pbtxt: ROI from a detection =
  *   DetectionsToRects with keypoints 0 → 1 (eyes), target angle 0, then
  *   RectTransformation scale 1.5 × 1.5, square_long;
+ * - sampling: the legacy solution crops on its GPU path even with CPU
+ *   inference (texture sampling, pixel centres to pixel centres); we default
+ *   to that sampling (VP_SAMPLING_PIXEL_CENTERS), which matches its results to
+ *   ~1e-4, and offer the Tasks CPU path as an option;
  * - face_landmark_cpu.pbtxt: ImageToTensor 192×192, range [0, 1], no
  *   keep_aspect_ratio, border unset (replicate); the face flag through a
  *   sigmoid is the presence, compared with the threshold (legacy: the
@@ -79,6 +83,7 @@ vp_face_landmarker_options vp_face_landmarker_options_default(void) {
   o.min_tracking_confidence = 0.5f;
   o.smoothing = true;
   o.detector_range = VP_FACE_RANGE_SHORT;
+  o.sampling = VP_SAMPLING_PIXEL_CENTERS; /* the legacy solution's GPU image path */
   o.num_threads = 1;
   return o;
 }
@@ -160,6 +165,7 @@ vp_status vp_face_landmarker_create(const vp_face_landmarker_options *options,
     d.min_suppression_threshold = 0.3f; /* face_detection.pbtxt */
     d.max_results = o.num_faces;        /* ClipDetectionVectorSizeCalculator */
     d.num_threads = o.num_threads;
+    d.sampling = o.sampling;
     d.pool = o.pool;
     st = vp_face_detector_create(&d, &l->detector);
   }
@@ -224,6 +230,7 @@ static vp_status run_landmarks(vp_face_landmarker *l, const vp_frame *frame,
   p.h = roi->height * (float)frame->height;
   p.rotation = roi->rotation;
   p.border_zero = false;
+  p.pixel_centers = l->opt.sampling == VP_SAMPLING_PIXEL_CENTERS;
   p.range_min = 0.0f;
   p.range_max = 1.0f;
   float *in = vp_session_input(l->session, 0);

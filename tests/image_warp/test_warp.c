@@ -156,6 +156,17 @@ int main(void) {
   CHECK_INT_EQ(out[0], 128);
   CHECK_INT_EQ(out[4], 128);
 
+  /* Pixel centres (GPU convention): 2× upscale samples (x + 0.5)/2 − 0.5:
+   * x = 1 → 0.25 → 8/32 of the way: (255·8·32 + 512) >> 10 = 64. */
+  f = rgb_frame(2, 1, g2);
+  p = full(2, 1, 4, 1);
+  p.pixel_centers = true;
+  CHECK_STATUS(vp__warp_to_rgb8(&f, &p, out), VP_OK);
+  CHECK_INT_EQ(out[0], 0);  /* −0.25: replicate → 0 */
+  CHECK_INT_EQ(out[3], 64);
+  CHECK_INT_EQ(out[6], 191); /* 0.75 → 24/32 → 191.25 → 191 */
+  CHECK_INT_EQ(out[9], 255);
+
   /* Errors. */
   fa.format = VP_PIXFMT_GRAYF32;
   CHECK_STATUS(vp__warp_to_rgb8(&fa, &p, out), VP_EUNSUPPORTED);
