@@ -188,6 +188,18 @@ VP_API vp_status vp_draw_mask_u8(vp_frame *frame, const uint8_t *mask, int32_t m
 VP_API vp_status vp_draw_mask_f32(vp_frame *frame, const float *mask, int32_t mask_width,
                                   int32_t mask_height, int32_t stride, vp_color color);
 
+/**
+ * Landmarks and their connections (skeletons, face meshes, hand graphs) in one
+ * call. @p xy holds @p n points as x, y pairs (@p normalized: in [0, 1] of the
+ * frame's width and height, as MediaPipe reports them; else pixels). @p edges
+ * holds @p n_edges index pairs; pairs naming a point >= n are skipped, as are
+ * NaN points. Lines are drawn first (width @p line_width, skipped when <= 0 or
+ * edges is NULL), then dots (radius @p dot_radius, skipped when <= 0).
+ */
+VP_API vp_status vp_draw_landmarks(vp_frame *frame, const float *xy, int32_t n, bool normalized,
+                                   const uint16_t (*edges)[2], int32_t n_edges, float line_width,
+                                   vp_color line_color, float dot_radius, vp_color dot_color);
+
 /** Height in pixels of one text line at @p scale (built-in 5×7 font in 6×9 cells). */
 VP_API int32_t vp_draw_text_height(int32_t scale);
 /** Width in pixels of @p text at @p scale. */

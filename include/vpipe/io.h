@@ -4,7 +4,7 @@
  *
  * Sources: anything FFmpeg opens — files (MP4, MKV, WebM, AVI, MJPEG, ...), still
  * images (JPEG, PNG, PPM/PGM), image sequences (`img_%04d.png`, a directory, a
- * glob such as `frames/ *.png`), network streams (rtsp://, http(s)://, udp://,
+ * glob such as `frames/ *.png`), standard input (`-`), network streams (rtsp://, http(s)://, udp://,
  * rtp://, srt://) and V4L2 cameras (`/dev/videoN`).
  *
  * Sinks: an encoded video file or a live push URL (rtsp://, rtmp://, srt://,
@@ -92,7 +92,7 @@ typedef struct vp_source_options {
 
   /* Cameras (V4L2). 0 / NULL = device default. */
   int32_t width, height;       /**< requested capture size */
-  double fps;                  /**< requested frame rate */
+  double fps;                  /**< requested frame rate (also the rate of image sequences, default 25) */
   const char *input_format;    /**< requested pixel/compression format: "mjpeg", "yuyv422" */
   int32_t camera_buffers;      /**< requested buffer count (advisory: FFmpeg's v4l2
                                     device picks its own; a warning is logged) */
@@ -175,6 +175,9 @@ VP_API void vp_source_set_discard(vp_source *source, vp_source_discard discard);
 typedef struct vp_source_stats {
   int64_t packets, frames, corrupt_frames, decode_errors, discarded_packets;
   int64_t reconnects, audio_packets;
+  /** Frame memory allocations so far (frame shells, converted frames and their
+   *  FFmpeg frame holders); stops growing in steady state. */
+  int64_t frame_allocations;
 } vp_source_stats;
 VP_API void vp_source_stats_get(const vp_source *source, vp_source_stats *out);
 
@@ -203,6 +206,7 @@ typedef struct vp_video_sink_options {
   const char *preset;          /**< libx264 preset (default "veryfast"; live: "ultrafast") */
   int64_t bit_rate;            /**< bits/s for other encoders; 0 = quality-based */
   int32_t threads;             /**< encoder threads, 0 = automatic */
+  int32_t io_timeout_ms;       /**< network outputs: a write blocked this long fails (default 5000) */
   uint8_t reserved[64];
 } vp_video_sink_options;
 

@@ -243,6 +243,29 @@ vp_status vp_draw_mask_f32(vp_frame *frame, const float *mask, int32_t mask_widt
   return draw_mask(frame, mask, mask_width, mask_height, stride, color, at_f32, "vp_draw_mask_f32");
 }
 
+vp_status vp_draw_landmarks(vp_frame *frame, const float *xy, int32_t n, bool normalized,
+                           const uint16_t (*edges)[2], int32_t n_edges, float line_width,
+                           vp_color line_color, float dot_radius, vp_color dot_color) {
+  painter p;
+  vp_status st = painter_init(&p, frame, line_color, "vp_draw_landmarks");
+  if (st) return st;
+  if (n < 0 || n_edges < 0 || (n > 0 && !xy))
+    return vp__error(VP_EINVAL, "vp_draw_landmarks: bad points (%p, %d) or edges (%d)", (const void *)xy, (int)n,
+                     (int)n_edges);
+  float sx = normalized ? (float)frame->width : 1.0f, sy = normalized ? (float)frame->height : 1.0f;
+  if (edges && line_width > 0) {
+    for (int32_t e = 0; e < n_edges; e++) {
+      int a = edges[e][0], b = edges[e][1];
+      if (a >= n || b >= n) continue;
+      vp_draw_line(frame, xy[2 * a] * sx, xy[2 * a + 1] * sy, xy[2 * b] * sx, xy[2 * b + 1] * sy, line_width,
+                   line_color);
+    }
+  }
+  if (dot_radius > 0)
+    for (int32_t i = 0; i < n; i++) vp_draw_circle(frame, xy[2 * i] * sx, xy[2 * i + 1] * sy, dot_radius, dot_color);
+  return VP_OK;
+}
+
 /* ---- text --------------------------------------------------------------- */
 
 /* A 5×7 font for ASCII 32..126, drawn for vpipe: 7 rows per glyph, top first,

@@ -34,6 +34,7 @@
 #include <libavcodec/avcodec.h>
 #include <libavdevice/avdevice.h>
 #include <libavformat/avformat.h>
+#include <libavutil/imgutils.h>
 #include <libavutil/pixdesc.h>
 
 #include "core/error.h"
@@ -56,6 +57,7 @@ typedef struct avframe_cache {
   AVFrame **free;
   int nfree, cap;
   int outstanding;
+  int64_t allocations;
   bool closed;
 } avframe_cache;
 
@@ -75,6 +77,7 @@ static AVFrame *cache_get(avframe_cache *c) {
   pthread_mutex_lock(&c->lock);
   AVFrame *f = c->nfree ? c->free[--c->nfree] : NULL;
   c->outstanding++;
+  if (!f) c->allocations++;
   pthread_mutex_unlock(&c->lock);
   if (!f) f = av_frame_alloc();
   if (!f) {
@@ -127,6 +130,8 @@ struct vp_source {
   vp_frame_pool *shells;
   vp_frame_pool *conv; /* for converted frames, geometry conv_w × conv_h */
   int32_t conv_w, conv_h;
+  vp_pixfmt conv_fmt;
+  int64_t conv_allocations; /* of pools replaced after a size change */
   avframe_cache *avframes;
 
   atomic_bool interrupted;
@@ -139,6 +144,7 @@ struct vp_source {
   vp_status sticky;
   char sticky_msg[512];
   bool draining;
+  int drain_errors;
   int read_error;       /* the demuxer's error that ended a file early */
   int64_t seq;
   int64_t last_pts_ns;
@@ -146,6 +152,7 @@ struct vp_source {
   bool rebase;          /* first frame after a reconnection */
   int64_t gap_wall_ns;
   int64_t frames_decoded; /* including corrupt ones */
+  bool ever_discarded;    /* frames were skipped on purpose: no truncation check */
   char damage[256];
 
   vp_source_stats stats;
@@ -212,6 +219,16 @@ void vp_source_stats_get(const vp_source *source, vp_source_stats *out) {
   pthread_mutex_lock(&s->stats_lock);
   *out = s->stats;
   pthread_mutex_unlock(&s->stats_lock);
+  vp_frame_pool_stats ps;
+  vp_frame_pool_stats_get(s->shells, &ps);
+  out->frame_allocations = ps.allocations;
+  vp_frame_pool_stats_get(s->conv, &ps);
+  out->frame_allocations += ps.allocations + s->conv_allocations;
+  if (s->avframes) {
+    pthread_mutex_lock(&s->avframes->lock);
+    out->frame_allocations += s->avframes->allocations;
+    pthread_mutex_unlock(&s->avframes->lock);
+  }
 }
 
 /* ---- input classification ------------------------------------------------ */
@@ -323,6 +340,11 @@ static vp_status open_input(vp_source *s, bool first) {
   if (s->info.kind == VP_SOURCE_NETWORK && scheme_is(s->url, "rtsp"))
     av_dict_set(&o, "rtsp_transport", s->rtsp_transport ? s->rtsp_transport : "tcp", 0);
   if (s->glob_pattern) av_dict_set(&o, "pattern_type", "glob", 0);
+  if (s->info.kind == VP_SOURCE_IMAGE_SEQUENCE && s->opt.fps > 0) {
+    char b[64];
+    snprintf(b, sizeof b, "%.6g", s->opt.fps);
+    av_dict_set(&o, "framerate", b, 0);
+  }
 
   s->fmt = avformat_alloc_context();
   if (!s->fmt) {
@@ -483,6 +505,7 @@ vp_status vp_source_open(const char *url, const vp_source_options *options, vp_s
   }
 
   /* Classify. */
+  if (strcmp(url, "-") == 0) url = "pipe:0"; /* standard input */
   struct stat sb;
   bool exists = stat(url, &sb) == 0;
   if (strncmp(url, "/dev/video", 10) == 0 ||
@@ -493,6 +516,9 @@ vp_status vp_source_open(const char *url, const vp_source_options *options, vp_s
       st = vp__error(VP_ENOENT, "camera '%s' does not exist", url);
       goto fail;
     }
+    s->url = strdup(url);
+  } else if (strncmp(url, "pipe:", 5) == 0) {
+    s->info.kind = VP_SOURCE_FILE;
     s->url = strdup(url);
   } else if (has_scheme(url)) {
     s->info.kind = VP_SOURCE_NETWORK;
@@ -649,6 +675,7 @@ static vp_status reconnect(vp_source *s, const char *why) {
       s->rebase = true;
       s->gap_wall_ns = vp_time_ns() - gap_start;
       s->draining = false;
+      s->drain_errors = 0;
       return VP_OK;
     }
     if (st == VP_ECANCELED) return st;
@@ -692,6 +719,23 @@ static void queue_audio(vp_source *s, AVPacket *pkt) {
   stats_add(s, &s->stats.audio_packets, 1);
 }
 
+/* True when every plane of @p av can be over-read by VP_FRAME_PADDING bytes
+ * past its last row (libavcodec's default buffers can; some decoders' cannot),
+ * so it can be handed out without copying. */
+static bool has_padding(const AVFrame *av, vp_pixfmt fmt) {
+  const vp__pixfmt_desc *d = vp__pixfmt_desc_get(fmt);
+  for (int p = 0; p < d->planes; p++) {
+    if (av->linesize[p] <= 0) return false;
+    AVBufferRef *buf = av_frame_get_plane_buffer((AVFrame *)av, p);
+    if (!buf) return false;
+    int32_t pw, ph;
+    vp__plane_size(fmt, p, av->width, av->height, &pw, &ph);
+    const uint8_t *end = av->data[p] + (size_t)(ph - 1) * av->linesize[p] + (size_t)pw * d->bytes_per_pixel[p];
+    if (av->data[p] < buf->data || end + VP_FRAME_PADDING > buf->data + buf->size) return false;
+  }
+  return true;
+}
+
 /* Wrap or convert the decoded s->frame into a vp_frame. */
 static vp_status deliver(vp_source *s, vp_frame **out) {
   AVFrame *av = s->frame;
@@ -718,7 +762,10 @@ static vp_status deliver(vp_source *s, vp_frame **out) {
   vp_pixfmt want = s->opt.pixfmt != VP_PIXFMT_NONE ? s->opt.pixfmt : (nat != VP_PIXFMT_NONE ? nat : VP_PIXFMT_RGB24);
   vp_frame *f = NULL;
   vp_status st;
-  if (want == nat) {
+  /* Zero copy only when nobody else holds the buffers: a reference frame the
+   * decoder keeps must not be drawn on, so those are copied (vp_frame_is_writable
+   * then stays true to its word). */
+  if (want == nat && has_padding(av, nat) && av_frame_is_writable(av)) {
     if ((st = vp_frame_pool_get(s->shells, &f))) return st;
     AVFrame *keep = cache_get(s->avframes);
     if (!keep) {
@@ -736,7 +783,12 @@ static vp_status deliver(vp_source *s, vp_frame **out) {
     }
     vp__frame_set_release(f, release_avframe, keep);
   } else {
-    if (!s->conv || s->conv_w != av->width || s->conv_h != av->height) {
+    if (!s->conv || s->conv_w != av->width || s->conv_h != av->height || s->conv_fmt != want) {
+      if (s->conv) {
+        vp_frame_pool_stats ps;
+        vp_frame_pool_stats_get(s->conv, &ps);
+        s->conv_allocations += ps.allocations;
+      }
       vp_frame_pool_destroy(s->conv); /* frames still out stay valid */
       s->conv = NULL;
       vp_frame_pool_options po = vp_frame_pool_options_default();
@@ -749,9 +801,15 @@ static vp_status deliver(vp_source *s, vp_frame **out) {
       if (atomic_load(&s->interrupted)) vp_frame_pool_cancel(s->conv);
       s->conv_w = av->width;
       s->conv_h = av->height;
+      s->conv_fmt = want;
     }
     if ((st = vp_frame_pool_get(s->conv, &f))) return st;
-    if ((st = vp__frame_from_avframe(av, want, f))) {
+    if (want == nat) {
+      const uint8_t *sd[4] = {av->data[0], av->data[1], av->data[2], av->data[3]};
+      int sl[4] = {av->linesize[0], av->linesize[1], av->linesize[2], av->linesize[3]};
+      int dl[4] = {f->linesize[0], f->linesize[1], f->linesize[2], f->linesize[3]};
+      av_image_copy(f->data, dl, sd, sl, (enum AVPixelFormat)av->format, av->width, av->height);
+    } else if ((st = vp__frame_from_avframe(av, want, f))) {
       vp_frame_unref(&f);
       return st;
     }
@@ -791,16 +849,14 @@ static vp_status finish(vp_source *s) {
                                     s->url_in, (long long)st.decode_errors, (long long)st.corrupt_frames,
                                     (long long)s->seq, s->damage[0] ? "; first error: " : "", s->damage));
   }
-  if (expected > 0 && s->frames_decoded < expected &&
-      (s->dec->skip_frame == AVDISCARD_DEFAULT || s->dec->skip_frame == AVDISCARD_NONE)) {
+  if (expected > 0 && s->frames_decoded < expected && !s->ever_discarded) {
     return fail_sticky(s, vp__error(VP_EFORMAT, "input '%s' is truncated: %lld of %lld frames decoded", s->url_in,
                                     (long long)s->frames_decoded, (long long)expected));
   }
   /* A container that states its duration (Matroska, MP4, ...) but whose frames
    * stop well before it: the file was cut. */
   if (s->info.kind == VP_SOURCE_FILE && s->fmt && s->fmt->duration_estimation_method == AVFMT_DURATION_FROM_STREAM &&
-      s->info.duration_ns > 0 && s->last_pts_ns != INT64_MIN && s->info.fps > 0 &&
-      (s->dec->skip_frame == AVDISCARD_DEFAULT || s->dec->skip_frame == AVDISCARD_NONE)) {
+      s->info.duration_ns > 0 && s->last_pts_ns != INT64_MIN && s->info.fps > 0 && !s->ever_discarded) {
     AVStream *vs = s->fmt->streams[s->vstream];
     int64_t start = vs->start_time != AV_NOPTS_VALUE ? av_rescale_q(vs->start_time, vs->time_base, (AVRational){1, 1000000000})
                                                      : 0;
@@ -859,6 +915,8 @@ vp_status vp_source_read(vp_source *s, vp_frame **out) {
     }
     if (r != AVERROR(EAGAIN)) {
       stats_add(s, &s->stats.decode_errors, 1);
+      /* A decoder that keeps failing while draining must not spin forever. */
+      if (s->draining && ++s->drain_errors > 64) return finish(s);
       if (!s->damage[0])
         snprintf(s->damage, sizeof s->damage, "decoding after frame %lld: %s", (long long)s->seq - 1,
                  vp__averr(r, eb, sizeof eb));
@@ -891,6 +949,7 @@ vp_status vp_source_read(vp_source *s, vp_frame **out) {
     enum AVDiscard want = d == VP_DISCARD_NONREF ? AVDISCARD_NONREF : d == VP_DISCARD_NONKEY ? AVDISCARD_NONKEY
                                                                                             : AVDISCARD_DEFAULT;
     s->dec->skip_frame = want;
+    if (want != AVDISCARD_DEFAULT) s->ever_discarded = true;
     if (want == AVDISCARD_NONKEY && !(s->pkt->flags & AV_PKT_FLAG_KEY)) {
       stats_add(s, &s->stats.discarded_packets, 1);
       av_packet_unref(s->pkt);

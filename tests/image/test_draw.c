@@ -128,7 +128,20 @@ static void test_yuv(void) {
   vp_frame_unref(&g);
 }
 
+static void test_landmarks(void) {
+  vp_frame *f = black(100, 50, VP_PIXFMT_RGB24);
+  const float xy[] = {0.1f, 0.5f, 0.9f, 0.5f, NAN, 0.2f};
+  const uint16_t edges[][2] = {{0, 1}, {1, 7}, {0, 2}};
+  CHECK_STATUS(vp_draw_landmarks(f, xy, 3, true, edges, 3, 2, red, 3, vp_rgba(0, 255, 0, 255)), VP_OK);
+  CHECK_INT_EQ(R(f, 50, 24), 255); /* on the line from (10, 25) to (90, 25) */
+  CHECK_INT_EQ(G(f, 10, 24), 255); /* dot drawn over it */
+  CHECK_INT_EQ(R(f, 50, 10), 0);
+  CHECK_STATUS(vp_draw_landmarks(f, NULL, 3, true, NULL, 0, 1, red, 1, red), VP_EINVAL);
+  vp_frame_unref(&f);
+}
+
 int main(void) {
+  test_landmarks();
   test_shapes();
   test_alpha_and_mask();
   test_text();

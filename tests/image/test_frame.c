@@ -221,6 +221,18 @@ static void test_convert(void) {
   CHECK_STATUS(vp_frame_convert(rgb, small), VP_OK);
   CHECK_NEAR(small->data[0][12 * small->linesize[0] + 16 * 3 + 0], rgb->data[0][24 * rgb->linesize[0] + 32 * 3], 6);
   CHECK_STATUS(vp_frame_convert(rgb, rgb), VP_EINVAL);
+  /* Float masks to 8-bit gray (for mask PNGs). */
+  vp_frame *mf = NULL, *m8 = NULL;
+  CHECK_STATUS(vp_frame_alloc(16, 8, VP_PIXFMT_GRAYF32, &mf), VP_OK);
+  CHECK_STATUS(vp_frame_alloc(16, 8, VP_PIXFMT_GRAY8, &m8), VP_OK);
+  for (int y = 0; y < 8; y++)
+    for (int x = 0; x < 16; x++) ((float *)(mf->data[0] + y * mf->linesize[0]))[x] = x / 15.0f;
+  CHECK_STATUS(vp_frame_convert(mf, m8), VP_OK);
+  CHECK_NEAR(m8->data[0][0], 0, 1);
+  CHECK_NEAR(m8->data[0][15], 255, 1);
+  CHECK_NEAR(m8->data[0][5 * m8->linesize[0] + 7], 7 * 17, 2);
+  vp_frame_unref(&mf);
+  vp_frame_unref(&m8);
   vp_frame_unref(&rgb);
   vp_frame_unref(&yuv);
   vp_frame_unref(&back);

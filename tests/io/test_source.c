@@ -141,6 +141,36 @@ static void test_pixfmt_and_pool(void) {
   for (int i = 0; i < 3; i++) vp_frame_unref(&f[i]);
   vp_source_close(s);
 
+  /* Steady state allocates nothing: 100 frames, two held at a time. */
+  for (int native = 0; native < 2; native++) {
+    path_of(p, sizeof p, "long.mkv");
+    o = vp_source_options_default();
+    o.pixfmt = native ? VP_PIXFMT_NONE : VP_PIXFMT_RGB24;
+    CHECK_STATUS(vp_source_open(p, &o, &s), VP_OK);
+    if (!s) return;
+    vp_frame *hold[2] = {0};
+    int n = 0;
+    vp_source_stats st10;
+    memset(&st10, 0, sizeof st10);
+    while (vp_source_read(s, &g) == VP_OK) {
+      vp_frame_unref(&hold[n % 2]);
+      hold[n % 2] = g;
+      g = NULL;
+      if (++n == 10) vp_source_stats_get(s, &st10);
+    }
+    vp_frame_unref(&hold[0]);
+    vp_frame_unref(&hold[1]);
+    vp_source_stats ss;
+    vp_source_stats_get(s, &ss);
+    CHECK_INT_EQ(n, 100);
+    CHECK_INT_EQ(ss.frame_allocations, st10.frame_allocations);
+    CHECK(ss.frame_allocations <= 2 * o.pool_capacity);
+    fprintf(stderr, "%s: %lld frame allocations for 100 frames\n", native ? "native" : "rgb24",
+            (long long)ss.frame_allocations);
+    vp_source_close(s);
+  }
+  path_of(p, sizeof p, "a.mp4");
+
   /* Native frames (zero copy) outlive the source. */
   CHECK_STATUS(vp_source_open(p, NULL, &s), VP_OK);
   if (!s) return;
@@ -199,6 +229,20 @@ static void test_images(void) {
     CHECK_INT_EQ(n, 7);
     vp_source_close(s);
   }
+  /* A sequence at a chosen rate. */
+  path_of(p, sizeof p, "seq");
+  vp_source_options o = vp_source_options_default();
+  o.fps = 10;
+  CHECK_STATUS(vp_source_open(p, &o, &s), VP_OK);
+  if (s) {
+    vp_frame *f = NULL;
+    CHECK_STATUS(vp_source_read(s, &f), VP_OK);
+    vp_frame_unref(&f);
+    CHECK_STATUS(vp_source_read(s, &f), VP_OK);
+    if (f) CHECK_INT_EQ(f->pts_ns, 100000000);
+    vp_frame_unref(&f);
+    vp_source_close(s);
+  }
 }
 
 static void test_bad_inputs(void) {
@@ -206,6 +250,9 @@ static void test_bad_inputs(void) {
   vp_source *s = NULL;
   CHECK_STATUS(vp_source_open("/nonexistent/file.mp4", NULL, &s), VP_ENOENT);
   CHECK(strstr(vp_last_error(), "/nonexistent/file.mp4") != NULL);
+  /* A camera that is not there. */
+  CHECK_STATUS(vp_source_open("/dev/video99", NULL, &s), VP_ENOENT);
+  CHECK(strstr(vp_last_error(), "/dev/video99") != NULL);
   /* Audio only: no video stream. */
   make("audio.m4a", "-f lavfi -i sine=duration=1 -c:a aac");
   path_of(p, sizeof p, "audio.m4a");
@@ -230,12 +277,63 @@ static void test_bad_inputs(void) {
   CHECK(strstr(vp_last_error(), "decoder") != NULL);
 }
 
+static uint64_t clean[100]; /* hashes of long.mkv's frames */
+
+static uint64_t frame_hash(const vp_frame *f) {
+  uint64_t h = 1469598103934665603ull;
+  for (int p = 0; p < 3; p++) {
+    int w = p ? (f->width + 1) / 2 : f->width, hgt = p ? (f->height + 1) / 2 : f->height;
+    for (int y = 0; y < hgt; y++)
+      for (int x = 0; x < w; x++) h = (h ^ f->data[p][(size_t)y * f->linesize[p] + x]) * 1099511628211ull;
+  }
+  return h;
+}
+
 /* Truncated and corrupted files: the good frames come out, then VP_EFORMAT. */
+/* The rate controller's hint: skip non-reference / non-key frames before decoding. */
+static void test_discard(void) {
+  char p[512];
+  path_of(p, sizeof p, "a.mp4"); /* 50 frames, B-frames, GOP 12 */
+  vp_source_discard modes[2] = {VP_DISCARD_NONREF, VP_DISCARD_NONKEY};
+  for (int m = 0; m < 2; m++) {
+    vp_source *s = NULL;
+    CHECK_STATUS(vp_source_open(p, NULL, &s), VP_OK);
+    if (!s) return;
+    vp_source_set_discard(s, modes[m]);
+    vp_frame *f = NULL;
+    int n = 0, keys = 0;
+    int64_t last = INT64_MIN;
+    vp_status st;
+    while ((st = vp_source_read(s, &f)) == VP_OK) {
+      CHECK(f->pts_ns > last);
+      last = f->pts_ns;
+      keys += (f->flags & VP_FRAME_FLAG_KEY) != 0;
+      n++;
+      vp_frame_unref(&f);
+    }
+    CHECK_STATUS(st, VP_EOF); /* skipping on purpose is not damage */
+    fprintf(stderr, "discard %s: %d of 50 frames decoded, %d key\n", m ? "nonkey" : "nonref", n, keys);
+    CHECK(n < 50 && n > 0);
+    if (m == 1) CHECK_INT_EQ(n, keys);
+    vp_source_close(s);
+  }
+}
+
 static void test_damaged(void) {
   char good[512], p[512];
   make("long.mkv", "-f lavfi -i testsrc2=size=160x120:rate=25 -t 4 -c:v libx264 -g 25 -bf 0");
   path_of(good, sizeof good, "long.mkv");
   int total = read_all_check(good, VP_EOF, 100);
+  /* Hashes of the clean frames, to check that what comes out of damaged copies is intact. */
+  vp_source *c = NULL;
+  CHECK_STATUS(vp_source_open(good, NULL, &c), VP_OK);
+  for (int i = 0; c && i < 100; i++) {
+    vp_frame *f = NULL;
+    if (vp_source_read(c, &f) != VP_OK) break;
+    clean[i] = frame_hash(f);
+    vp_frame_unref(&f);
+  }
+  vp_source_close(c);
   /* Cut in the middle. */
   path_of(p, sizeof p, "cut.mkv");
   vp_test_sh("head -c $(( $(stat -c %%s '%s') / 2 )) '%s' > '%s'", good, good, p);
@@ -248,6 +346,10 @@ static void test_damaged(void) {
     while ((st = vp_source_read(s, &f)) == VP_OK) {
       CHECK_INT_EQ(f->seq, n);
       CHECK_INT_EQ(f->pts_ns, (int64_t)n * 40000000);
+      if (n < 100 && frame_hash(f) != clean[n]) {
+        fprintf(stderr, "truncated copy: frame %d differs from the clean decode\n", n);
+        vp_test_failures++;
+      }
       n++;
       vp_frame_unref(&f);
     }
@@ -266,10 +368,18 @@ static void test_damaged(void) {
     vp_frame *f = NULL;
     int n = 0;
     vp_status st;
+    int before_damage_ok = 0;
     while ((st = vp_source_read(s, &f)) == VP_OK) {
+      int idx = (int)(f->pts_ns / 40000000);
+      /* Frames of the first half (before the garbage) are exactly the clean ones. */
+      if (idx < 45) {
+        if (frame_hash(f) == clean[idx]) before_damage_ok++;
+        else fprintf(stderr, "corrupted copy: frame %d (before the damage) differs\n", idx);
+      }
       n++;
       vp_frame_unref(&f);
     }
+    CHECK_INT_EQ(before_damage_ok, 45);
     fprintf(stderr, "corrupted: %d of %d frames, then %s: %s\n", n, total, vp_strerror(st), vp_last_error());
     CHECK(n > 20);
     CHECK_STATUS(st, VP_EFORMAT);
@@ -279,14 +389,99 @@ static void test_damaged(void) {
   }
 }
 
+/* The public test videos decode to exactly the RGB24 pixels (and pts) of the
+ * reference decode (tests/ref/media/decoded_rgb24_video.tsv: first 5 frames). */
+static void test_reference_videos(void) {
+  const char *ref = getenv("VPIPE_REF");
+  const char *media = getenv("VPIPE_MEDIA");
+  char mdir[512], tsv[512];
+  if (media && *media) snprintf(mdir, sizeof mdir, "%s", media);
+  else snprintf(mdir, sizeof mdir, "%s/.cache/vpipe/media", getenv("HOME") ? getenv("HOME") : "");
+  snprintf(tsv, sizeof tsv, "%s/media/decoded_rgb24_video.tsv", ref ? ref : "tests/ref");
+  FILE *fp = fopen(tsv, "r");
+  CHECK(fp != NULL);
+  if (!fp) return;
+  char line[512], open_name[256] = "";
+  vp_source *s = NULL;
+  int checked = 0, missing = 0;
+  while (fgets(line, sizeof line, fp)) {
+    char name[256], sha[80];
+    int frame, w, h;
+    double pts_ms;
+    if (sscanf(line, "%255s %d %lf %d %d %79s", name, &frame, &pts_ms, &w, &h, sha) != 6) continue;
+    char path[1024];
+    snprintf(path, sizeof path, "%s/%s", mdir, name);
+    if (strcmp(name, open_name) != 0) {
+      vp_source_close(s);
+      s = NULL;
+      snprintf(open_name, sizeof open_name, "%s", name);
+      if (access(path, R_OK) != 0) {
+        missing++;
+        continue;
+      }
+      vp_source_options o = vp_source_options_default();
+      o.pixfmt = VP_PIXFMT_RGB24;
+      CHECK_STATUS(vp_source_open(path, &o, &s), VP_OK);
+    }
+    if (!s) continue;
+    vp_frame *f = NULL;
+    CHECK_STATUS(vp_source_read(s, &f), VP_OK);
+    if (!f) continue;
+    CHECK_INT_EQ(f->seq, frame);
+    CHECK_INT_EQ(f->width, w);
+    CHECK_INT_EQ(f->height, h);
+    CHECK_NEAR((double)f->pts_ns / 1e6, pts_ms, 0.0006);
+    char raw[600], out[256];
+    snprintf(raw, sizeof raw, "%s/ref.rgb", tmp);
+    FILE *o = fopen(raw, "wb");
+    for (int y = 0; y < f->height; y++) fwrite(f->data[0] + (size_t)y * f->linesize[0], 1, (size_t)f->width * 3, o);
+    fclose(o);
+    vp_test_sh_out(out, sizeof out, "sha256sum '%s'", raw);
+    if (strncmp(out, sha, 64) != 0) {
+      fprintf(stderr, "%s frame %d: RGB24 sha256 %.64s, reference %s\n", name, frame, out, sha);
+      vp_test_failures++;
+    }
+    checked++;
+    vp_frame_unref(&f);
+  }
+  vp_source_close(s);
+  fclose(fp);
+  fprintf(stderr, "reference video frames: %d checked, %d media missing\n", checked, missing);
+}
+
+/* Drawing on every frame a source hands out (they are writable) must not
+ * change the frames decoded after it (which may be predicted from it). */
+static void test_draw_keeps_decoding_intact(void) {
+  char p[512];
+  path_of(p, sizeof p, "long.mkv");
+  vp_source *s = NULL;
+  CHECK_STATUS(vp_source_open(p, NULL, &s), VP_OK);
+  if (!s) return;
+  vp_frame *f = NULL;
+  int n = 0, same = 0;
+  while (vp_source_read(s, &f) == VP_OK) {
+    if (n < 100 && frame_hash(f) == clean[n]) same++;
+    CHECK(vp_frame_is_writable(f));
+    CHECK_STATUS(vp_draw_rect(f, 0, 0, (float)f->width, (float)f->height, 0, vp_rgba(255, 0, 255, 255)), VP_OK);
+    vp_frame_unref(&f);
+    n++;
+  }
+  CHECK_INT_EQ(n, 100);
+  CHECK_INT_EQ(same, 100);
+  vp_source_close(s);
+}
+
 int main(void) {
   if (!vp_test_have_ffmpeg()) return vp_test_skip_or_fail("ffmpeg/ffprobe CLI");
   tmp = vp_test_tmpdir();
   test_containers();
-  test_pixfmt_and_pool();
+  test_discard();
   test_images();
   test_bad_inputs();
   test_damaged();
+  test_pixfmt_and_pool();
+  test_draw_keeps_decoding_intact();
+  test_reference_videos();
   vp_test_rmdir(tmp);
   return TEST_EXIT();
 }
