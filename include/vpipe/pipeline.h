@@ -150,7 +150,7 @@ typedef struct vp_event {
   char message[96]; /**< human-readable summary */
 } vp_event;
 
-/** Packet flags (besides the VP_FRAME_FLAG_* ones, which share the low bits). */
+/** Result slots and carried events per packet. */
 #define VP_PACKET_MAX_RESULTS 8
 #define VP_PACKET_MAX_EVENTS 4
 
@@ -159,7 +159,10 @@ typedef struct vp_event {
  * Owned by the pipeline; a stage may read and write it during process() only.
  */
 typedef struct vp_packet {
-  vp_frame *frame;  /**< one reference, owned by the packet */
+  vp_frame *frame;  /**< one reference, owned by the packet. Frames from a decoder may be
+                         shared (vp_frame_is_writable() false): a stage that draws must work
+                         on a copy (vp_frame_clone) and may replace this pointer, unref'ing
+                         the old frame. NULL only for a frame skipped before decoding. */
   int64_t seq;      /**< copy of frame->seq */
   int64_t pts_ns;   /**< copy of frame->pts_ns */
   int64_t capture_ns, deadline_ns;

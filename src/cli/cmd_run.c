@@ -27,13 +27,6 @@
 #include "vpipe/io.h"
 #include "vpipe/pipeline.h"
 
-/* TEMPORARY until the io layer's video sink is merged: weak references, so
- * that --output reports "not available" instead of failing the link. */
-#pragma weak vp_video_sink_open
-#pragma weak vp_video_sink_close
-#pragma weak vp_video_sink_write
-#pragma weak vp_video_sink_options_default
-
 #define SYNOPSIS "--input SRC [--output DST] [--json FILE|-] [OPTIONS]"
 
 /* ---- signals -------------------------------------------------------------- */
@@ -163,10 +156,6 @@ int vp_cmd_run(int argc, char **argv) {
   const vp_source_info *si = vp_source_get_info(io.source);
   if (a.json && vp_jsonl_open(a.json, NULL, &io.jsonl) != VP_OK) {
     fprintf(stderr, "vpipe run: cannot write JSON: %s\n", vp_last_error());
-    goto done;
-  }
-  if (a.output && !vp_video_sink_open) {
-    fprintf(stderr, "vpipe run: --output is not available in this build yet\n");
     goto done;
   }
   if (a.output) {

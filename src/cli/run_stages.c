@@ -7,10 +7,6 @@
  * vp_pipeline_destroy() has joined every worker. No locks of its own. */
 #include "cli/run_stages.h"
 
-/* TEMPORARY until the io layer's video sink is merged (see cmd_run.c). */
-#pragma weak vp_video_sink_close
-#pragma weak vp_video_sink_write
-
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
