@@ -165,8 +165,8 @@ VP_API int32_t vp_session_profile(const vp_session *session, const vp_profile_en
  * 128 channels with SAME padding, run as one XNNPACK operator on the thread
  * pool @p options selects (NULL: one thread), @p runs times after two
  * warm-up runs.
- * @param[out] gmacs median multiply-accumulates per second / 1e9 (written only
- *             on success).
+ * @param[out] gmacs multiply-accumulates per second / 1e9 of the fastest run
+ *             (written only on success).
  * @return VP_OK, VP_EINVAL, VP_ENOMEM or VP_EBACKEND.
  */
 VP_API vp_status vp_roofline_measure(const vp_session_options *options, int32_t runs, double *gmacs);

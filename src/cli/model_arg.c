@@ -6,39 +6,24 @@
 #include <stdlib.h>
 #include <string.h>
 
+
 static int looks_like_path(const char *s) {
   size_t n = strlen(s);
   return strchr(s, '/') != NULL || (n > 7 && strcmp(s + n - 7, ".tflite") == 0);
 }
 
 int vp_cli_load_model(const char *arg, vp_model **out) {
-  char path[4096];
-  if (!looks_like_path(arg)) {
-    /* One of MediaPipe's models: the store finds it and checks its SHA-256. */
-    if (vp_model_path(arg, NULL, path, sizeof path) == VP_OK) {
-      if (vp_model_create_by_name(arg, NULL, out) != VP_OK) {
-        fprintf(stderr, "vpipe: %s\n", vp_last_error());
-        return 1;
-      }
-      return 0;
-    }
-    /* Another name: <models folder>/<name>.tflite, unchecked. */
-    char dir[3072];
-    if (vp_models_dir(dir, sizeof dir) != VP_OK) {
-      fprintf(stderr, "vpipe: %s\n", vp_last_error());
+  if (looks_like_path(arg)) {
+    if (vp_model_create_from_file(arg, out) != VP_OK) {
+      fprintf(stderr, "vpipe: cannot load model %s: %s\n", arg, vp_last_error());
       return 1;
     }
-    int n = snprintf(path, sizeof path, "%s/%s.tflite", dir, arg);
-    if (n < 0 || (size_t)n >= sizeof path) {
-      fprintf(stderr, "vpipe: model name too long: %s\n", arg);
-      return 1;
-    }
-  } else {
-    snprintf(path, sizeof path, "%s", arg);
+    return 0;
   }
-  if (vp_model_create_from_file(path, out) != VP_OK) {
-    fprintf(stderr, "vpipe: cannot load model %s: %s\n", path, vp_last_error());
-    if (!looks_like_path(arg)) fprintf(stderr, "vpipe: fetch the models with `vpipe models fetch`\n");
+  /* A bare name: the model store checks it against its pinned SHA-256 and
+   * says how to fetch it when it is missing. */
+  if (vp_model_create_by_name(arg, NULL, out) != VP_OK) {
+    fprintf(stderr, "vpipe: %s\n", vp_last_error());
     return 1;
   }
   return 0;

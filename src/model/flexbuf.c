@@ -21,6 +21,7 @@ static int64_t rd_int(const uint8_t *p, unsigned width) {
   return v;
 }
 
+/* @p width is 4 or 8 (callers check). */
 static double rd_float(const uint8_t *p, unsigned width) {
   if (width == 4) {
     uint32_t u = (uint32_t)rd_uint(p, 4);
@@ -73,6 +74,9 @@ vp_status vp__flex_as_int(const vp__flex_ref *r, int64_t *out) {
     case VP_FLEX_UINT:
     case VP_FLEX_BOOL: *out = (int64_t)rd_uint(r->buf + r->pos, r->parent_width); return VP_OK;
     case VP_FLEX_FLOAT: {
+      if (r->parent_width < 4)
+        return vp__error(VP_EFORMAT, "flexbuffer float at byte %zu has width %u", r->pos,
+                         r->parent_width);
       double d = rd_float(r->buf + r->pos, r->parent_width);
       if (!(d > -9.2e18 && d < 9.2e18))
         return vp__error(VP_EFORMAT, "flexbuffer number at byte %zu is not an integer", r->pos);

@@ -22,6 +22,9 @@
 #include "core/error.h"
 #include "model/graph.h"
 
+/* Largest dense tensor DENSIFY may produce. */
+#define VP_MAX_DENSIFIED_BYTES ((size_t)256 << 20)
+
 #define TRY(expr)                 \
   do {                            \
     vp_status st_ = (expr);       \
@@ -284,6 +287,11 @@ static vp_status fold_densify(vp__graph *g, vp__op *op) {
       }
     }
   }
+  /* A sparse tensor is a compression bomb waiting to happen: its dense
+   * size is declared, not stored. Real models densify a few KB. */
+  if (in->size_bytes > VP_MAX_DENSIFIED_BYTES)
+    return op_error(VP_EUNSUPPORTED, op, "densifying %s would take %zu bytes (limit %zu)",
+                    tdesc(g, in, d, sizeof d), in->size_bytes, (size_t)VP_MAX_DENSIFIED_BYTES);
   c.dense_count = in->num_elements;
   c.dense = vp__graph_own(g, calloc(c.dense_count ? c.dense_count : 1, c.elem));
   if (!c.dense) return vp__error(VP_ENOMEM, "out of memory densifying operator %d", op->index);

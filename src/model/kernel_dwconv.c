@@ -3,8 +3,9 @@
  * Why: this XNNPACK build's depthwise kernels run one accumulator chain per
  * 16 channels through all k*k taps, so a 5x5 depthwise convolution is bound by
  * FMA latency (PERFORMANCE-NOTES.md measured 26% of palm detection's time in
- * it). Here every 16-channel vector computes 4 neighbouring output pixels at
- * once (four independent chains), which keeps the FMA units busy.
+ * it). Here every 16-channel vector computes 8 (stride 1) or 4 (stride 2)
+ * neighbouring output pixels at once: independent accumulator chains, and
+ * each input vector of a kernel row is loaded once for all of them.
  *
  * Layout: NHWC input/output, TFLite's [1, KH, KW, C] filter repacked at
  * session creation into [KH*KW][Cp] with Cp = C rounded up to 16 (zero
@@ -29,6 +30,9 @@
 #endif
 
 typedef struct dw_state {
+  int32_t in_t;  /* tensor read (a folded PAD's input) */
+  int32_t out_t; /* tensor written (an absorbed activation's output) */
+  bool hswish;   /* HARD_SWISH epilogue */
   int32_t ih, iw, c, oh, ow, kh, kw, sh, sw, pad_t, pad_l, cp;
   float lo, hi;
   float *w;    /* [kh*kw][cp] */
@@ -38,6 +42,17 @@ typedef struct dw_state {
 } dw_state;
 
 #ifdef VP_HAVE_DW_AVX512
+
+/* Output activation: clamp, then optionally x * relu6(x + 3) / 6. */
+__attribute__((target("avx512f"), always_inline)) static inline __m512 dw_act(const dw_state *s, __m512 v) {
+  v = _mm512_min_ps(_mm512_max_ps(v, _mm512_set1_ps(s->lo)), _mm512_set1_ps(s->hi));
+  if (s->hswish) {
+    __m512 t = _mm512_add_ps(v, _mm512_set1_ps(3.0f));
+    t = _mm512_min_ps(_mm512_max_ps(t, _mm512_setzero_ps()), _mm512_set1_ps(6.0f));
+    v = _mm512_mul_ps(v, _mm512_mul_ps(t, _mm512_set1_ps(1.0f / 6.0f)));
+  }
+  return v;
+}
 
 /* One output pixel with bounds checks (edges of the image). */
 __attribute__((target("avx512f"))) static inline void dw_pixel(const dw_state *s, int32_t oy, int32_t ox, int32_t cb,
@@ -57,55 +72,73 @@ __attribute__((target("avx512f"))) static inline void dw_pixel(const dw_state *s
       acc = _mm512_fmadd_ps(x, _mm512_load_ps(wr + (size_t)kx * (size_t)cp), acc);
     }
   }
-  acc = _mm512_min_ps(_mm512_max_ps(acc, _mm512_set1_ps(s->lo)), _mm512_set1_ps(s->hi));
-  _mm512_mask_storeu_ps(o, m, acc);
+  _mm512_mask_storeu_ps(o, m, dw_act(s, acc));
 }
 
-__attribute__((target("avx512f"))) static void dw_row(void *ctx, size_t oy_) {
-  const dw_state *s = ctx;
-  const int32_t oy = (int32_t)oy_, c = s->c, cp = s->cp, iw = s->iw, ow = s->ow, kw = s->kw, sw = s->sw;
-  const __m512 vlo = _mm512_set1_ps(s->lo), vhi = _mm512_set1_ps(s->hi);
-  /* Valid kernel rows for this output row. */
+/* T neighbouring output pixels of one 16-channel block, for a k x k kernel
+ * with stride S: each kernel row loads the (T-1)*S + K input vectors once and
+ * feeds T independent accumulator chains. Inlined with constant K, S, T so
+ * that the arrays live in registers. */
+__attribute__((target("avx512f"), always_inline)) static inline void dw_tile(const dw_state *s, int32_t iy0, int32_t ky0,
+                                                                            int32_t ky1, int32_t ix0, int32_t cb,
+                                                                            __mmask16 m, __m512 b, float *o,
+                                                                            const int K, const int S, const int T) {
+  const int32_t c = s->c, cp = s->cp, iw = s->iw;
+  __m512 acc[8];
+#pragma GCC unroll 8
+  for (int j = 0; j < T; j++) acc[j] = b;
+  for (int32_t ky = ky0; ky < ky1; ky++) {
+    const float *r = s->in + ((size_t)(iy0 + ky) * (size_t)iw + (size_t)ix0) * (size_t)c + cb;
+    const float *wr = s->w + (size_t)ky * (size_t)K * (size_t)cp + cb;
+    __m512 x[7 * 2 + 5];
+#pragma GCC unroll 20
+    for (int i = 0; i < (T - 1) * S + K; i++) x[i] = _mm512_maskz_loadu_ps(m, r + (ptrdiff_t)i * c);
+#pragma GCC unroll 5
+    for (int kx = 0; kx < K; kx++) {
+      const __m512 w = _mm512_load_ps(wr + (size_t)kx * (size_t)cp);
+#pragma GCC unroll 8
+      for (int j = 0; j < T; j++) acc[j] = _mm512_fmadd_ps(x[j * S + kx], w, acc[j]);
+    }
+  }
+#pragma GCC unroll 8
+  for (int j = 0; j < T; j++) _mm512_mask_storeu_ps(o + (size_t)j * (size_t)c, m, dw_act(s, acc[j]));
+}
+
+__attribute__((target("avx512f"), always_inline)) static inline void dw_row_impl(const dw_state *s, int32_t oy,
+                                                                                const int K, const int S,
+                                                                                const int T) {
+  const int32_t c = s->c, iw = s->iw, ow = s->ow;
   int32_t iy0 = oy * s->sh - s->pad_t;
-  int32_t ky0 = iy0 < 0 ? -iy0 : 0, ky1 = s->kh;
+  int32_t ky0 = iy0 < 0 ? -iy0 : 0, ky1 = K;
   if (iy0 + ky1 > s->ih) ky1 = s->ih - iy0;
   /* Output columns whose whole footprint lies inside the input: [x0, x1). */
-  int32_t x0 = (s->pad_l + sw - 1) / sw;
-  int32_t x1 = iw - kw + s->pad_l >= 0 ? (iw - kw + s->pad_l) / sw + 1 : 0;
+  int32_t x0 = (s->pad_l + S - 1) / S;
+  int32_t x1 = iw - K + s->pad_l >= 0 ? (iw - K + s->pad_l) / S + 1 : 0;
   if (x1 > ow) x1 = ow;
   if (x0 > x1) x0 = x1;
   float *orow = s->out + (size_t)oy * (size_t)ow * (size_t)c;
-  const ptrdiff_t step = (ptrdiff_t)sw * c;
   for (int32_t cb = 0; cb < c; cb += 16) {
     __mmask16 m = c - cb >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (c - cb)) - 1u);
     const __m512 b = _mm512_load_ps(s->bias + cb);
     int32_t ox = 0;
     for (; ox < x0; ox++) dw_pixel(s, oy, ox, cb, m, b, orow + (size_t)ox * (size_t)c + cb);
-    /* Interior: four output pixels per pass, four independent chains. */
-    for (; ox + 4 <= x1; ox += 4) {
-      __m512 a0 = b, a1 = b, a2 = b, a3 = b;
-      int32_t ix0 = ox * sw - s->pad_l;
-      for (int32_t ky = ky0; ky < ky1; ky++) {
-        const float *r = s->in + ((size_t)(iy0 + ky) * (size_t)iw + (size_t)ix0) * (size_t)c + cb;
-        const float *wr = s->w + (size_t)ky * (size_t)kw * (size_t)cp + cb;
-        for (int32_t kx = 0; kx < kw; kx++) {
-          const __m512 w = _mm512_load_ps(wr + (size_t)kx * (size_t)cp);
-          const float *p = r + (ptrdiff_t)kx * c;
-          a0 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, p), w, a0);
-          a1 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, p + step), w, a1);
-          a2 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, p + 2 * step), w, a2);
-          a3 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, p + 3 * step), w, a3);
-        }
-      }
-      float *o = orow + (size_t)ox * (size_t)c + cb;
-      _mm512_mask_storeu_ps(o, m, _mm512_min_ps(_mm512_max_ps(a0, vlo), vhi));
-      _mm512_mask_storeu_ps(o + c, m, _mm512_min_ps(_mm512_max_ps(a1, vlo), vhi));
-      _mm512_mask_storeu_ps(o + 2 * c, m, _mm512_min_ps(_mm512_max_ps(a2, vlo), vhi));
-      _mm512_mask_storeu_ps(o + 3 * c, m, _mm512_min_ps(_mm512_max_ps(a3, vlo), vhi));
-    }
+    for (; ox + T <= x1; ox += T)
+      dw_tile(s, iy0, ky0, ky1, ox * S - s->pad_l, cb, m, b, orow + (size_t)ox * (size_t)c + cb, K, S, T);
+    for (; ox < x1; ox++)
+      dw_tile(s, iy0, ky0, ky1, ox * S - s->pad_l, cb, m, b, orow + (size_t)ox * (size_t)c + cb, K, S, 1);
     for (; ox < ow; ox++) dw_pixel(s, oy, ox, cb, m, b, orow + (size_t)ox * (size_t)c + cb);
   }
 }
+
+#define DW_ROW(K, S, T)                                                                  \
+  __attribute__((target("avx512f"))) static void dw_row_k##K##s##S(void *ctx, size_t oy) { \
+    dw_row_impl(ctx, (int32_t)oy, K, S, T);                                              \
+  }
+DW_ROW(3, 1, 8)
+DW_ROW(3, 2, 4)
+DW_ROW(5, 1, 8)
+DW_ROW(5, 2, 4)
+#undef DW_ROW
 
 static int cpu_ok = -1;
 
@@ -122,12 +155,14 @@ static bool have_avx512(void) {
 static vp_status k_dwconv(const vp__kernel_ctx *c) {
 #ifdef VP_HAVE_DW_AVX512
   dw_state *s = c->state;
-  s->in = c->ptr[c->op->inputs[0]];
-  s->out = c->ptr[c->op->outputs[0]];
+  s->in = c->ptr[s->in_t];
+  s->out = c->ptr[s->out_t];
+  void (*row)(void *, size_t) = s->kh == 3 ? (s->sh == 1 ? dw_row_k3s1 : dw_row_k3s2)
+                                          : (s->sh == 1 ? dw_row_k5s1 : dw_row_k5s2);
   if (c->threadpool)
-    pthreadpool_parallelize_1d(c->threadpool, dw_row, s, (size_t)s->oh, 0);
+    pthreadpool_parallelize_1d(c->threadpool, row, s, (size_t)s->oh, 0);
   else
-    for (int32_t y = 0; y < s->oh; y++) dw_row(s, (size_t)y);
+    for (int32_t y = 0; y < s->oh; y++) row(s, (size_t)y);
   return VP_OK;
 #else
   (void)c;
@@ -154,6 +189,7 @@ bool vp__dwconv_applies(const vp__graph *g, const vp__op *op) {
   if (w->dims[3] != a->dims[3]) return false; /* multiplier 1 */
   if ((op->dilation_h > 1) || (op->dilation_w > 1)) return false;
   if (w->dims[1] != w->dims[2] || (w->dims[1] != 3 && w->dims[1] != 5)) return false;
+  if (op->stride_h != op->stride_w || (op->stride_h != 1 && op->stride_h != 2)) return false;
   if (a->dims[0] != 1) return false;
   return true;
 #else
@@ -163,9 +199,9 @@ bool vp__dwconv_applies(const vp__graph *g, const vp__op *op) {
 #endif
 }
 
-vp_status vp__dwconv_prepare(const vp__graph *g, const vp__op *op, vp__kernel_fn *fn, void **state,
-                             void (**state_free)(void *)) {
-  const vp__tensor *a = &g->tensors[op->inputs[0]], *w = &g->tensors[op->inputs[1]];
+vp_status vp__dwconv_prepare(const vp__graph *g, const vp__op *op, const vp__fold *fold, const vp__op *act_op,
+                             int32_t out, vp__kernel_fn *fn, void **state, void (**state_free)(void *)) {
+  const vp__tensor *a = &g->tensors[fold ? fold->input : op->inputs[0]], *w = &g->tensors[op->inputs[1]];
   const vp__tensor *o = &g->tensors[op->outputs[0]];
   const vp__tensor *bias = op->num_inputs > 2 && op->inputs[2] >= 0 ? &g->tensors[op->inputs[2]] : NULL;
   dw_state *s = calloc(1, sizeof *s);
@@ -180,12 +216,21 @@ vp_status vp__dwconv_prepare(const vp__graph *g, const vp__op *op, vp__kernel_fn
   s->sh = op->stride_h;
   s->sw = op->stride_w;
   s->cp = (s->c + 15) / 16 * 16;
-  if (op->padding == VP_PAD_SAME) {
+  s->in_t = fold ? fold->input : op->inputs[0];
+  s->out_t = out;
+  s->hswish = act_op && act_op->code == VP_OP_HARD_SWISH;
+  if (fold) {
+    s->pad_t = (int32_t)fold->top;
+    s->pad_l = (int32_t)fold->left;
+  } else if (op->padding == VP_PAD_SAME) {
     int32_t th = (s->oh - 1) * s->sh + s->kh - s->ih, tw = (s->ow - 1) * s->sw + s->kw - s->iw;
     s->pad_t = th > 0 ? th / 2 : 0;
     s->pad_l = tw > 0 ? tw / 2 : 0;
   }
-  switch (op->activation) {
+  vp__activation act = op->activation;
+  if (act_op && act_op->code == VP_OP_RELU) act = VP_ACT_RELU;
+  if (act_op && act_op->code == VP_OP_RELU6) act = VP_ACT_RELU6;
+  switch (act) {
     case VP_ACT_RELU: s->lo = 0.0f; s->hi = INFINITY; break;
     case VP_ACT_RELU6: s->lo = 0.0f; s->hi = 6.0f; break;
     case VP_ACT_RELU_N1_TO_1: s->lo = -1.0f; s->hi = 1.0f; break;

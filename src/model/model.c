@@ -171,7 +171,9 @@ vp_status vp_model_stats_get(const vp_model *model, vp_model_stats *out) {
       if (g->tensors[t].data) s.num_parameters += (int64_t)g->tensors[t].num_elements;
     }
     for (int32_t k = 0; k < op->num_outputs; k++) seen[op->outputs[k]] = 1;
-    s.macs += vp__op_macs(g, op);
+    /* Saturate: a hostile model's counts could overflow int64 in sum. */
+    int64_t macs = vp__op_macs(g, op);
+    s.macs = macs > INT64_MAX - s.macs ? INT64_MAX : s.macs + macs;
   }
   for (int32_t i = 0; i < g->num_inputs; i++) seen[g->inputs[i]] = 1;
   for (int32_t i = 0; i < g->num_tensors; i++) s.num_tensors += seen[i];

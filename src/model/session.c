@@ -141,12 +141,201 @@ static bool try_alias_slice(vp_session *s, int32_t in, int32_t out, size_t at) {
 
 /* ---- planning ---------------------------------------------------------- */
 
-static vp_status plan_ops(vp_session *s) {
+/* Effective tensors an operator reads / writes (fusion heads differ). */
+static int32_t op_reads(const vp_session *s, int32_t i, const int32_t **list) {
+  const vp__op_plan *p = &s->plan[i];
+  if (p->remapped) {
+    *list = p->rd;
+    return p->nrd;
+  }
+  *list = s->g->ops[i].inputs;
+  return s->g->ops[i].num_inputs;
+}
+
+static int32_t op_writes(const vp_session *s, int32_t i, const int32_t **list) {
+  const vp__op_plan *p = &s->plan[i];
+  if (p->remapped) {
+    *list = &p->wr;
+    return 1;
+  }
+  *list = s->g->ops[i].outputs;
+  return s->g->ops[i].num_outputs;
+}
+
+static bool const_i32(const vp__graph *g, const vp__op *op, int k, size_t n) {
+  if (k >= op->num_inputs || op->inputs[k] < 0) return false;
+  const vp__tensor *t = &g->tensors[op->inputs[k]];
+  return t->data && t->dtype == VP_DTYPE_I32 && t->num_elements == n;
+}
+
+/* PAD with a zero value (or none) on a 4-D float tensor; paddings out. */
+static bool zero_pad4(const vp__graph *g, const vp__op *op, const int32_t **pads) {
+  if (op->code != VP_OP_PAD || op->num_inputs < 2 || op->num_outputs != 1 || !const_i32(g, op, 1, 8)) return false;
+  if (op->num_inputs > 2 && op->inputs[2] >= 0) {
+    const vp__tensor *v = &g->tensors[op->inputs[2]];
+    if (!v->data || v->dtype != VP_DTYPE_F32 || v->num_elements != 1 || *(const float *)v->data != 0.0f)
+      return false;
+  }
+  const vp__tensor *in = &g->tensors[op->inputs[0]], *o = &g->tensors[op->outputs[0]];
+  if (in->data || in->rank != 4 || o->rank != 4 || in->dtype != VP_DTYPE_F32) return false;
+  const int32_t *p = g->tensors[op->inputs[1]].data;
+  for (int k = 0; k < 8; k++)
+    if (p[k] < 0 || p[k] > 4096) return false;
+  for (int d = 0; d < 4; d++)
+    if (in->dims[d] + p[2 * d] + p[2 * d + 1] != o->dims[d]) return false;
+  *pads = p;
+  return true;
+}
+
+static bool same_dims(const vp__tensor *a, const vp__tensor *b) {
+  if (a->rank != b->rank) return false;
+  for (int i = 0; i < a->rank; i++)
+    if (a->dims[i] != b->dims[i]) return false;
+  return true;
+}
+
+/* Graph-level fusions, decided before anything else (custom kernels only):
+ *  - a spatial zero PAD feeding only a VALID convolution becomes the
+ *    convolution's explicit padding;
+ *  - ADD [+ PAD of one operand's channels] [+ PRELU | RELU | RELU6] becomes one
+ *    pass (kernel_add.c). */
+static vp_status plan_fusions(vp_session *s) {
   const vp__graph *g = s->g;
+  int32_t nt = g->num_tensors;
+  int32_t *uses = calloc((size_t)(nt > 0 ? nt : 1), sizeof *uses);
+  int32_t *user = malloc(sizeof(int32_t) * (size_t)(nt > 0 ? nt : 1));
+  int32_t *prod = malloc(sizeof(int32_t) * (size_t)(nt > 0 ? nt : 1));
+  if (!uses || !user || !prod) {
+    free(uses), free(user), free(prod);
+    return vp__error(VP_ENOMEM, "session: out of memory");
+  }
+  for (int32_t t = 0; t < nt; t++) user[t] = prod[t] = -1;
   for (int32_t i = 0; i < g->num_ops; i++) {
     const vp__op *op = &g->ops[i];
+    for (int k = 0; k < op->num_inputs; k++)
+      if (op->inputs[k] >= 0) uses[op->inputs[k]]++, user[op->inputs[k]] = i;
+    for (int k = 0; k < op->num_outputs; k++) prod[op->outputs[k]] = i;
+  }
+  /* Only the single, in-order consumer of a non-output tensor may absorb it. */
+#define SOLE_USER(t, i) (uses[(t)] == 1 && !g->tensors[(t)].is_output && user[(t)] > (i))
+  vp_status rc = VP_OK;
+  for (int32_t i = 0; i < g->num_ops && rc == VP_OK; i++) {
+    const vp__op *op = &g->ops[i];
+    const int32_t *pads;
+    if (s->plan[i].exec == VP_EXEC_FUSED) continue;
+    if (zero_pad4(g, op, &pads) && !pads[0] && !pads[1] && !pads[6] && !pads[7] &&
+        SOLE_USER(op->outputs[0], i)) {
+      int32_t ci = user[op->outputs[0]];
+      const vp__op *conv = &g->ops[ci];
+      vp__op_plan *cp = &s->plan[ci];
+      if ((conv->code == VP_OP_CONV_2D || conv->code == VP_OP_DEPTHWISE_CONV_2D) && conv->padding == VP_PAD_VALID &&
+          conv->num_inputs >= 2 && conv->num_outputs == 1 && conv->inputs[0] == op->outputs[0] && !cp->remapped &&
+          conv->num_inputs <= 8 && vp__xnn_supports(g, conv)) {
+        s->plan[i].exec = VP_EXEC_FUSED;
+        cp->folded = true;
+        cp->fold = (vp__fold){.input = op->inputs[0], .top = (uint32_t)pads[2], .bottom = (uint32_t)pads[3],
+                              .left = (uint32_t)pads[4], .right = (uint32_t)pads[5]};
+        cp->remapped = true;
+        cp->nrd = conv->num_inputs;
+        memcpy(cp->rd, conv->inputs, sizeof(int32_t) * (size_t)conv->num_inputs);
+        cp->rd[0] = op->inputs[0];
+        cp->wr = conv->outputs[0];
+      }
+      continue;
+    }
+    if (op->code == VP_OP_DEPTHWISE_CONV_2D && op->activation == VP_ACT_NONE && op->num_outputs == 1 &&
+        vp__dwconv_applies(g, op) && SOLE_USER(op->outputs[0], i)) {
+      /* The activation after a depthwise convolution run by our kernel. */
+      int32_t xi = user[op->outputs[0]];
+      const vp__op *x = &g->ops[xi];
+      if ((x->code == VP_OP_RELU || x->code == VP_OP_RELU6 || x->code == VP_OP_HARD_SWISH) &&
+          x->num_outputs == 1 && x->num_inputs >= 1 && x->inputs[0] == op->outputs[0] &&
+          same_dims(&g->tensors[x->outputs[0]], &g->tensors[op->outputs[0]]) && op->num_inputs <= 8) {
+        vp__op_plan *p = &s->plan[i];
+        if (!p->remapped) {
+          p->remapped = true;
+          p->nrd = op->num_inputs;
+          memcpy(p->rd, op->inputs, sizeof(int32_t) * (size_t)op->num_inputs);
+        }
+        p->wr = x->outputs[0];
+        p->act_op = x;
+        s->plan[xi].exec = VP_EXEC_FUSED;
+      }
+      continue;
+    }
+    if (op->code != VP_OP_ADD || op->num_inputs != 2 || op->num_outputs != 1) continue;
+    const vp__tensor *o = &g->tensors[op->outputs[0]];
+    if (o->dtype != VP_DTYPE_F32 || o->rank < 1 || op->activation == VP_ACT_TANH) continue;
+    vp__add_fusion f = {.add = op, .a = op->inputs[0], .b = op->inputs[1], .act_op = NULL, .out = op->outputs[0]};
+    int32_t absorbed[3], nabs = 0;
+    bool ok = true;
+    for (int k = 0; k < 2 && ok; k++) {
+      int32_t t = op->inputs[k];
+      if (t < 0 || g->tensors[t].data || g->tensors[t].dtype != VP_DTYPE_F32) {
+        ok = false;
+        break;
+      }
+      int32_t pi = prod[t];
+      if (pi >= 0 && s->plan[pi].exec != VP_EXEC_FUSED && zero_pad4(g, &g->ops[pi], &pads) && SOLE_USER(t, pi) &&
+          user[t] == i) {
+        bool chan_only = true;
+        for (int d = 0; d < 7; d++) chan_only &= pads[d] == 0;
+        if (chan_only && op->inputs[0] != op->inputs[1]) {
+          absorbed[nabs++] = pi;
+          if (k == 0) f.a = g->ops[pi].inputs[0];
+          else f.b = g->ops[pi].inputs[0];
+          continue;
+        }
+      }
+      ok = same_dims(&g->tensors[t], o);
+    }
+    if (!ok) continue;
+    /* The padded operands must match the output except in channels. */
+    for (int k = 0; k < 2 && ok; k++) {
+      const vp__tensor *t = &g->tensors[k == 0 ? f.a : f.b];
+      ok = t->rank == o->rank && t->dims[t->rank - 1] <= o->dims[o->rank - 1];
+      for (int d = 0; ok && d < o->rank - 1; d++) ok = t->dims[d] == o->dims[d];
+    }
+    if (!ok) continue;
+    if (op->activation == VP_ACT_NONE && SOLE_USER(op->outputs[0], i)) {
+      int32_t xi = user[op->outputs[0]];
+      const vp__op *x = &g->ops[xi];
+      bool fits = x->num_outputs == 1 && x->num_inputs >= 1 && x->inputs[0] == op->outputs[0] &&
+                  same_dims(&g->tensors[x->outputs[0]], o) && g->tensors[x->outputs[0]].dtype == VP_DTYPE_F32;
+      if (fits && x->code == VP_OP_PRELU) {
+        const vp__tensor *sl = x->num_inputs > 1 && x->inputs[1] >= 0 ? &g->tensors[x->inputs[1]] : NULL;
+        fits = sl && sl->data && sl->dtype == VP_DTYPE_F32 && sl->rank >= 1 &&
+               sl->num_elements == (size_t)o->dims[o->rank - 1] && sl->dims[sl->rank - 1] == o->dims[o->rank - 1];
+      } else {
+        fits = fits && (x->code == VP_OP_RELU || x->code == VP_OP_RELU6);
+      }
+      if (fits) {
+        absorbed[nabs++] = xi;
+        f.act_op = x;
+        f.out = x->outputs[0];
+      }
+    }
+    if (nabs == 0) continue;
     vp__op_plan *p = &s->plan[i];
-    p->step = -1;
+    rc = vp__add_prepare(g, &f, &p->kernel, &p->state, &p->state_free);
+    if (rc != VP_OK) break;
+    p->exec = VP_EXEC_KERNEL;
+    p->decided = true;
+    p->remapped = true;
+    p->nrd = 2;
+    p->rd[0] = f.a;
+    p->rd[1] = f.b;
+    p->wr = f.out;
+    for (int k = 0; k < nabs; k++) s->plan[absorbed[k]].exec = VP_EXEC_FUSED;
+  }
+#undef SOLE_USER
+  free(uses), free(user), free(prod);
+  return rc;
+}
+
+static vp_status validate_ops(const vp__graph *g) {
+  for (int32_t i = 0; i < g->num_ops; i++) {
+    const vp__op *op = &g->ops[i];
     for (int k = 0; k < op->num_inputs; k++)
       if (op->inputs[k] < -1 || op->inputs[k] >= g->num_tensors)
         return vp__error(VP_EFORMAT, "operator %d (%s): input %d refers to tensor %d of %d", op->index,
@@ -155,6 +344,20 @@ static vp_status plan_ops(vp_session *s) {
       if (op->outputs[k] < 0 || op->outputs[k] >= g->num_tensors)
         return vp__error(VP_EFORMAT, "operator %d (%s): output %d refers to tensor %d of %d", op->index,
                          op->name, k, op->outputs[k], g->num_tensors);
+  }
+  return VP_OK;
+}
+
+static vp_status plan_ops(vp_session *s) {
+  const vp__graph *g = s->g;
+  vp_status vrc = validate_ops(g);
+  if (vrc != VP_OK) return vrc;
+  for (int32_t i = 0; i < g->num_ops; i++) s->plan[i].step = -1;
+  if (!getenv("VPIPE_NO_CUSTOM_KERNELS") && (vrc = plan_fusions(s)) != VP_OK) return vrc;
+  for (int32_t i = 0; i < g->num_ops; i++) {
+    const vp__op *op = &g->ops[i];
+    vp__op_plan *p = &s->plan[i];
+    if (p->exec == VP_EXEC_FUSED || p->decided) continue; /* decided by a fusion */
     for (int k = 0; k < op->num_outputs; k++) {
       const vp__tensor *t = &g->tensors[op->outputs[k]];
       if (t->dtype != VP_DTYPE_F32)
@@ -197,7 +400,8 @@ static vp_status plan_ops(vp_session *s) {
       continue;
     }
     if (vp__dwconv_applies(g, op)) {
-      vp_status rc = vp__dwconv_prepare(g, op, &p->kernel, &p->state, &p->state_free);
+      vp_status rc = vp__dwconv_prepare(g, op, p->folded ? &p->fold : NULL, p->act_op, p->remapped ? p->wr : op->outputs[0],
+                                        &p->kernel, &p->state, &p->state_free);
       if (rc != VP_OK) return rc;
       p->exec = VP_EXEC_KERNEL;
       continue;
@@ -229,7 +433,7 @@ static vp_status plan_steps(vp_session *s) {
   int32_t n = 0;
   for (int32_t i = 0; i < g->num_ops; i++) {
     vp__op_plan *p = &s->plan[i];
-    if (p->exec == VP_EXEC_NOP) continue;
+    if (p->exec == VP_EXEC_NOP || p->exec == VP_EXEC_FUSED) continue;
     bool extend = p->exec == VP_EXEC_XNN && !s->profile && n > 0 && s->steps[n - 1].kind == VP_STEP_XNN;
     if (!extend) {
       vp__step *st = &s->steps[n++];
@@ -252,22 +456,27 @@ static vp_status plan_steps(vp_session *s) {
   for (int32_t i = 0; i < g->num_ops; i++) {
     const vp__op *op = &g->ops[i];
     const vp__op_plan *p = &s->plan[i];
-    for (int k = 0; k < op->num_outputs; k++) {
-      if (producer[op->outputs[k]] != -1 || g->tensors[op->outputs[k]].is_input) {
+    if (p->exec == VP_EXEC_FUSED) continue;
+    const int32_t *wr;
+    int32_t nwr = op_writes(s, i, &wr);
+    for (int k = 0; k < nwr; k++) {
+      if (producer[wr[k]] != -1 || g->tensors[wr[k]].is_input) {
         free(producer);
-        return vp__error(VP_EFORMAT, "operator %d (%s): tensor %d is written twice", op->index, op->name,
-                         op->outputs[k]);
+        return vp__error(VP_EFORMAT, "operator %d (%s): tensor %d is written twice", op->index, op->name, wr[k]);
       }
       /* A no-op (alias) output counts as written; it is external anyway. */
-      producer[op->outputs[k]] = p->exec == VP_EXEC_NOP ? -2 : p->step;
-      if (p->exec != VP_EXEC_XNN) s->external[op->outputs[k]] = 1;
+      producer[wr[k]] = p->exec == VP_EXEC_NOP ? -2 : p->step;
+      if (p->exec != VP_EXEC_XNN) s->external[wr[k]] = 1;
     }
   }
   for (int32_t i = 0; i < g->num_ops; i++) {
     const vp__op *op = &g->ops[i];
     const vp__op_plan *p = &s->plan[i];
-    for (int k = 0; k < op->num_inputs; k++) {
-      int32_t t = op->inputs[k];
+    if (p->exec == VP_EXEC_FUSED) continue;
+    const int32_t *rd;
+    int32_t nrd = op_reads(s, i, &rd);
+    for (int k = 0; k < nrd; k++) {
+      int32_t t = rd[k];
       if (t < 0 || g->tensors[t].data) continue;
       if (producer[t] == -1 && !g->tensors[t].is_input) {
         /* Reading a tensor nothing writes: it must at least be one the
@@ -312,11 +521,12 @@ static vp_status alloc_buffers(vp_session *s) {
   }
   for (int32_t t = 0; t < nt; t++) first[t] = INT32_MAX, last[t] = -1;
   for (int32_t i = 0; i < g->num_ops; i++) {
-    const vp__op *op = &g->ops[i];
     int32_t st = s->plan[i].step;
     if (st < 0) continue;
-    for (int k = 0; k < op->num_inputs + op->num_outputs; k++) {
-      int32_t t = k < op->num_inputs ? op->inputs[k] : op->outputs[k - op->num_inputs];
+    const int32_t *rd, *wr;
+    int32_t nrd = op_reads(s, i, &rd), nwr = op_writes(s, i, &wr);
+    for (int k = 0; k < nrd + nwr; k++) {
+      int32_t t = k < nrd ? rd[k] : wr[k - nrd];
       if (t < 0 || !s->external[t]) continue;
       int32_t r = find_root(s, t, NULL);
       if (st < first[r]) first[r] = st;
@@ -427,7 +637,8 @@ static vp_status build_xnn_step(vp_session *s, vp__step *st, uint32_t *value) {
                    .num_scratch = &s->num_scratch};
   vp_status rc = VP_OK;
   for (int32_t i = st->first_op; i <= st->last_op && rc == VP_OK; i++)
-    if (s->plan[i].exec == VP_EXEC_XNN) rc = vp__xnn_define_op(&d, &g->ops[i]);
+    if (s->plan[i].exec == VP_EXEC_XNN)
+      rc = vp__xnn_define_op(&d, &g->ops[i], s->plan[i].folded ? &s->plan[i].fold : NULL);
   if (rc == VP_OK) {
     /* The segment must have external ids 0..n-1: re-create with the exact count. */
     xs = xnn_create_runtime_v2(sg, s->tp, 0, &st->runtime);

@@ -28,7 +28,14 @@ typedef enum vp__exec {
   VP_EXEC_XNN = 0, /* defined in an XNNPACK subgraph */
   VP_EXEC_KERNEL,  /* plain-C kernel between segments */
   VP_EXEC_NOP,     /* storage alias; nothing to run */
+  VP_EXEC_FUSED,   /* absorbed into another operator's kernel (fusion) */
 } vp__exec;
+
+/* A spatial PAD folded into the convolution that consumes it. */
+typedef struct vp__fold {
+  int32_t input;           /* the PAD's input, read by the convolution */
+  uint32_t top, right, bottom, left;
+} vp__fold;
 
 struct vp__kernel_ctx;
 typedef vp_status (*vp__kernel_fn)(const struct vp__kernel_ctx *ctx);
@@ -67,6 +74,13 @@ typedef struct vp__op_plan {
   int32_t step;         /* step index, -1 for NOP */
   void *state;          /* kernel-private data (packed weights, ...) */
   void (*state_free)(void *);
+  /* Fusion head: the tensors really read and written differ from the op's. */
+  bool remapped;
+  int32_t nrd, rd[8], wr;
+  bool folded;          /* a PAD folded into this convolution */
+  vp__fold fold;
+  bool decided;         /* execution chosen by a fusion */
+  const vp__op *act_op; /* RELU / RELU6 / HARD_SWISH absorbed by a depthwise conv */
 } vp__op_plan;
 
 /* xnn_initialize() once per process (thread safe). */
@@ -89,8 +103,9 @@ typedef struct vp__xnn_def {
   int32_t *num_scratch;
 } vp__xnn_def;
 
-/* Add @p op to the subgraph. Errors name the operator index, kind and tensor. */
-vp_status vp__xnn_define_op(vp__xnn_def *d, const vp__op *op);
+/* Add @p op to the subgraph (@p fold: a PAD folded into a convolution, or
+ * NULL). Errors name the operator index, kind and tensor. */
+vp_status vp__xnn_define_op(vp__xnn_def *d, const vp__op *op, const vp__fold *fold);
 
 /* Status name for messages. */
 const char *vp__xnn_status_name(enum xnn_status st);
@@ -104,7 +119,25 @@ vp__kernel_fn vp__kernel_for(const vp__graph *g, const vp__op *op, const char **
 /* ---- kernel_dwconv.c: AVX-512 depthwise convolution ------------------ */
 
 bool vp__dwconv_applies(const vp__graph *g, const vp__op *op);
-vp_status vp__dwconv_prepare(const vp__graph *g, const vp__op *op, vp__kernel_fn *fn, void **state,
-                             void (**state_free)(void *));
+/* @p fold: a folded PAD or NULL; @p act_op: an absorbed RELU / RELU6 /
+ * HARD_SWISH or NULL; @p out: the tensor written. */
+vp_status vp__dwconv_prepare(const vp__graph *g, const vp__op *op, const vp__fold *fold, const vp__op *act_op,
+                             int32_t out, vp__kernel_fn *fn, void **state, void (**state_free)(void *));
+
+/* ---- kernel_add.c: fused residual ADD ---------------------------------- */
+
+/* out = act(a + b) on [1,H,W,C] tensors, where a or b may have fewer channels
+ * (a channel-padding PAD folded in: missing channels are 0) and act is none,
+ * ReLU, ReLU6 or a per-channel PReLU (@p act_op, or NULL for the ADD's own
+ * fused activation). */
+typedef struct vp__add_fusion {
+  const vp__op *add;
+  int32_t a, b;          /* tensors read (PAD inputs when folded) */
+  const vp__op *act_op;  /* PRELU / RELU / RELU6 absorbed, or NULL */
+  int32_t out;           /* tensor written */
+} vp__add_fusion;
+
+vp_status vp__add_prepare(const vp__graph *g, const vp__add_fusion *f, vp__kernel_fn *fn, void **state,
+                          void (**state_free)(void *));
 
 #endif

@@ -347,7 +347,7 @@ static vp_status const_value_shaped(vp__xnn_def *d, int32_t t, int rank, const s
 
 /* ---- operators --------------------------------------------------------- */
 
-vp_status vp__xnn_define_op(vp__xnn_def *d, const vp__op *op) {
+vp_status vp__xnn_define_op(vp__xnn_def *d, const vp__op *op, const vp__fold *fold) {
   const vp__graph *g = d->g;
   if (!vp__xnn_supports(g, op))
     return vp__error(VP_EUNSUPPORTED, "operator %d (%s): parameters not supported by XNNPACK", op->index,
@@ -365,7 +365,10 @@ vp_status vp__xnn_define_op(vp__xnn_def *d, const vp__op *op) {
     case VP_OP_CONV_2D:
     case VP_OP_DEPTHWISE_CONV_2D: {
       const vp__tensor *w = tin(g, op, 1);
-      if ((st = input_value(d, op->inputs[0], &in0)) != VP_OK) return st;
+      /* A folded PAD: read its input with explicit padding (VALID conv). */
+      uint32_t pt = fold ? fold->top : 0, pr = fold ? fold->right : 0, pb = fold ? fold->bottom : 0;
+      uint32_t pl = fold ? fold->left : 0;
+      if ((st = input_value(d, fold ? fold->input : op->inputs[0], &in0)) != VP_OK) return st;
       if ((st = input_value(d, op->inputs[1], &in1)) != VP_OK) return st;
       if (tin(g, op, 2) && (st = input_value(d, op->inputs[2], &in2)) != VP_OK) return st;
       if ((st = output_value(d, ot, &out)) != VP_OK) return st;
@@ -375,13 +378,13 @@ vp_status vp__xnn_define_op(vp__xnn_def *d, const vp__op *op) {
       if (op->code == VP_OP_CONV_2D) {
         uint32_t groups = (uint32_t)(a->dims[3] / w->dims[3]);
         what = "xnn_define_convolution_2d";
-        xs = xnn_define_convolution_2d(d->subgraph, 0, 0, 0, 0, (uint32_t)w->dims[1], (uint32_t)w->dims[2],
+        xs = xnn_define_convolution_2d(d->subgraph, pt, pr, pb, pl, (uint32_t)w->dims[1], (uint32_t)w->dims[2],
                                        (uint32_t)op->stride_h, (uint32_t)op->stride_w, dh, dw, groups,
                                        (size_t)w->dims[3], (size_t)w->dims[0] / groups, lo, hi, in0, in1, in2,
                                        out, flags);
       } else {
         what = "xnn_define_depthwise_convolution_2d";
-        xs = xnn_define_depthwise_convolution_2d(d->subgraph, 0, 0, 0, 0, (uint32_t)w->dims[1],
+        xs = xnn_define_depthwise_convolution_2d(d->subgraph, pt, pr, pb, pl, (uint32_t)w->dims[1],
                                                  (uint32_t)w->dims[2], (uint32_t)op->stride_h,
                                                  (uint32_t)op->stride_w, dh, dw,
                                                  (uint32_t)(w->dims[3] / a->dims[3]), (size_t)a->dims[3], lo,

@@ -2,6 +2,7 @@
  * plain loops (conv, concatenation aliasing, strided slice, mean, reshape),
  * zero-copy binding, determinism, argument errors, and (when the models are
  * present) every model in the models folder running, concurrently too. */
+#include <dirent.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdint.h>
@@ -251,9 +252,211 @@ static void test_errors(void) {
   CHECK_STATUS(vp_session_create(&b.model, NULL, &s), VP_EFORMAT);
 }
 
+/* ---- real models --------------------------------------------------------- */
+
+static char models_dir[1024];
+
+static bool find_models_dir(void) {
+  if (vp_models_dir(models_dir, sizeof models_dir) != VP_OK) return false;
+  DIR *dir = opendir(models_dir);
+  if (!dir) return false;
+  bool any = false;
+  struct dirent *e;
+  while ((e = readdir(dir))) {
+    size_t n = strlen(e->d_name);
+    if (n > 7 && !strcmp(e->d_name + n - 7, ".tflite")) any = true;
+  }
+  closedir(dir);
+  return any;
+}
+
+static void fill_random(vp_session *s, const vp_model *m, uint32_t seed) {
+  for (int32_t i = 0; i < vp_model_input_count(m); i++) {
+    vp_tensor_info ti;
+    if (vp_model_input_info(m, i, &ti) != VP_OK) continue;
+    float *p = vp_session_input(s, i);
+    for (size_t k = 0; k < ti.num_elements; k++) p[k] = (frand(&seed) + 1.0f) * 0.5f;
+  }
+}
+
+/* Copies of every output (caller frees). */
+static float **snapshot(vp_session *s, const vp_model *m) {
+  int32_t n = vp_model_output_count(m);
+  float **out = calloc((size_t)n, sizeof *out);
+  for (int32_t i = 0; i < n; i++) {
+    vp_tensor_info ti;
+    vp_model_output_info(m, i, &ti);
+    out[i] = malloc(ti.size_bytes);
+    memcpy(out[i], vp_session_output(s, i), ti.size_bytes);
+  }
+  return out;
+}
+
+static void free_snapshot(float **o, const vp_model *m) {
+  for (int32_t i = 0; o && i < vp_model_output_count(m); i++) free(o[i]);
+  free(o);
+}
+
+static bool same_outputs(float **a, float **b, const vp_model *m) {
+  for (int32_t i = 0; i < vp_model_output_count(m); i++) {
+    vp_tensor_info ti;
+    vp_model_output_info(m, i, &ti);
+    if (memcmp(a[i], b[i], ti.size_bytes) != 0) return false;
+  }
+  return true;
+}
+
+/* Every model runs; outputs are finite; a second run gives identical bits;
+ * bound (zero-copy) buffers give identical bits to owned ones. */
+static void test_model(const char *path) {
+  vp_model *m = NULL;
+  CHECK_STATUS(vp_model_create_from_file(path, &m), VP_OK);
+  if (!m) return;
+  vp_session *s = NULL;
+  CHECK_STATUS(vp_session_create(m, NULL, &s), VP_OK);
+  if (!s) {
+    fprintf(stderr, "  model %s\n", path);
+    vp_model_destroy(m);
+    return;
+  }
+  fill_random(s, m, 11);
+  CHECK_STATUS(vp_session_run(s), VP_OK);
+  float **first = snapshot(s, m);
+  for (int32_t i = 0; i < vp_model_output_count(m); i++) {
+    vp_tensor_info ti;
+    vp_model_output_info(m, i, &ti);
+    size_t bad = 0;
+    for (size_t k = 0; k < ti.num_elements; k++) bad += !isfinite(first[i][k]);
+    if (bad) fprintf(stderr, "%s output %d: %zu non-finite values\n", path, i, bad);
+    CHECK(bad == 0);
+  }
+  CHECK_STATUS(vp_session_run(s), VP_OK);
+  float **second = snapshot(s, m);
+  CHECK(same_outputs(first, second, m));
+
+  /* Zero-copy: the same input from a caller buffer, outputs into caller buffers. */
+  vp_tensor_info ti;
+  vp_model_input_info(m, 0, &ti);
+  float *in = aligned_alloc(64, (ti.size_bytes + VP_TENSOR_PADDING + 63) / 64 * 64);
+  memcpy(in, vp_session_input(s, 0), ti.size_bytes);
+  memset(vp_session_input(s, 0), 0, ti.size_bytes); /* the owned buffer must not be used */
+  CHECK_STATUS(vp_session_bind_input(s, 0, in), VP_OK);
+  int32_t nout = vp_model_output_count(m);
+  float **bufs = calloc((size_t)nout, sizeof *bufs);
+  for (int32_t i = 0; i < nout; i++) {
+    vp_tensor_info to;
+    vp_model_output_info(m, i, &to);
+    bufs[i] = aligned_alloc(64, (to.size_bytes + VP_TENSOR_PADDING + 63) / 64 * 64);
+    vp_status st = vp_session_bind_output(s, i, bufs[i]);
+    CHECK(st == VP_OK || st == VP_EUNSUPPORTED); /* outputs sharing storage stay owned */
+  }
+  CHECK_STATUS(vp_session_run(s), VP_OK);
+  CHECK(vp_session_input(s, 0) == in);
+  float **bound = snapshot(s, m);
+  CHECK(same_outputs(first, bound, m));
+  for (int32_t i = 0; i < nout; i++) {
+    vp_session_bind_output(s, i, NULL);
+    free(bufs[i]);
+  }
+  vp_session_bind_input(s, 0, NULL);
+  free(bufs);
+  free(in);
+  free_snapshot(first, m);
+  free_snapshot(second, m);
+  free_snapshot(bound, m);
+  vp_session_destroy(s);
+  vp_model_destroy(m);
+}
+
+typedef struct worker {
+  const vp_model *m;
+  int threads;
+  float **expect;
+  int ok;
+} worker;
+
+static void *worker_main(void *arg) {
+  worker *w = arg;
+  vp_session_options o = vp_session_options_default();
+  o.num_threads = w->threads;
+  vp_session *s = NULL;
+  if (vp_session_create(w->m, &o, &s) != VP_OK) return NULL;
+  w->ok = 1;
+  for (int r = 0; r < 5; r++) {
+    fill_random(s, w->m, 11);
+    if (vp_session_run(s) != VP_OK) {
+      w->ok = 0;
+      break;
+    }
+    float **got = snapshot(s, w->m);
+    if (!same_outputs(got, w->expect, w->m)) w->ok = 0;
+    free_snapshot(got, w->m);
+  }
+  vp_session_destroy(s);
+  return NULL;
+}
+
+/* One model, one session per thread, run concurrently (sessions with one
+ * and two intra-op threads share the process-wide pools). */
+static void test_concurrent(const char *path) {
+  vp_model *m = NULL;
+  CHECK_STATUS(vp_model_create_from_file(path, &m), VP_OK);
+  if (!m) return;
+  vp_session *s = NULL;
+  CHECK_STATUS(vp_session_create(m, NULL, &s), VP_OK);
+  if (!s) {
+    vp_model_destroy(m);
+    return;
+  }
+  fill_random(s, m, 11);
+  CHECK_STATUS(vp_session_run(s), VP_OK);
+  float **expect = snapshot(s, m);
+  worker w[4];
+  pthread_t th[4];
+  for (int i = 0; i < 4; i++) {
+    w[i] = (worker){.m = m, .threads = 1 + (i & 1), .expect = expect};
+    CHECK(pthread_create(&th[i], NULL, worker_main, &w[i]) == 0);
+  }
+  for (int i = 0; i < 4; i++) {
+    pthread_join(th[i], NULL);
+    CHECK(w[i].ok == 1);
+  }
+  free_snapshot(expect, m);
+  vp_session_destroy(s);
+  vp_model_destroy(m);
+}
+
+static int test_models(void) {
+  if (!find_models_dir()) return vp_test_skip_or_fail("models (VPIPE_MODELS or ~/.local/share/vpipe/models)");
+  DIR *dir = opendir(models_dir);
+  struct dirent *e;
+  int n = 0;
+  char path[2048];
+  while ((e = readdir(dir))) {
+    size_t len = strlen(e->d_name);
+    if (len <= 7 || strcmp(e->d_name + len - 7, ".tflite") != 0) continue;
+    snprintf(path, sizeof path, "%s/%s", models_dir, e->d_name);
+    int before = vp_test_failures;
+    test_model(path);
+    if (vp_test_failures != before) fprintf(stderr, "  ^ in %s\n", e->d_name);
+    n++;
+  }
+  closedir(dir);
+  fprintf(stderr, "%d models ran\n", n);
+  snprintf(path, sizeof path, "%s/face_detection_short_range.tflite", models_dir);
+  FILE *f = fopen(path, "rb");
+  if (f) {
+    fclose(f);
+    test_concurrent(path);
+  }
+  return 0;
+}
+
 int main(void) {
   test_graph_a(false);
   test_graph_a(true);
   test_errors();
+  int rc = test_models();
+  if (rc) return rc;
   return TEST_EXIT();
 }

@@ -4,12 +4,13 @@
  *   reference vs MediaPipe  <= 1e-3 of the output's largest magnitude
  *   XNNPACK   vs MediaPipe  <= 1e-3 of the output's largest magnitude
  *   XNNPACK   vs reference  <= XNN_VS_REF_MAX (max) and XNN_VS_REF_RMS (RMS)
- *                              of the reference output's largest magnitude
+ *                              of the reference output's largest magnitude,
+ *                              with one and with two intra-op threads
  * and prints the measured maximum relative error of each output.
  *
  * usage: test_model_tensors MODEL   (one ctest per model)
- * The model comes from $VPIPE_MODELS (else the per-user models folder), the
- * fixtures from $VPIPE_REF/tensors/MODEL. */
+ * The model comes from vp_models_dir() ($VPIPE_MODELS, else the per-user
+ * models folder), the fixtures from $VPIPE_REF/tensors/MODEL. */
 #include <cjson/cJSON.h>
 #include <png.h>
 #include <stdint.h>
@@ -140,24 +141,14 @@ static float *load_input(const char *dir, const cJSON *in, size_t *count) {
   return t;
 }
 
-static void models_dir(char *buf, size_t size) {
-  const char *env = getenv("VPIPE_MODELS");
-  const char *xdg = getenv("XDG_DATA_HOME");
-  const char *home = getenv("HOME");
-  int n;
-  if (env && *env) n = snprintf(buf, size, "%s", env);
-  else if (xdg && *xdg) n = snprintf(buf, size, "%s/vpipe/models", xdg);
-  else n = snprintf(buf, size, "%s/.local/share/vpipe/models", home ? home : ".");
-  if (n < 0 || (size_t)n >= size) buf[0] = 0;
-}
-
 /* Max |a[off + k*stride] - mp[k]| over the samples, relative to @p scale. */
 static double rel_err_sampled(const float *full, const float *mp, size_t samples, size_t off,
                               size_t stride, double scale) {
   double m = 0;
   for (size_t k = 0; k < samples; k++) {
     double d = fabs((double)full[off + k * stride] - mp[k]);
-    if (!(d <= m)) m = d; /* NaN propagates as a failure */
+    if (d != d) return NAN; /* a NaN anywhere fails the comparison */
+    if (d > m) m = d;
   }
   return m / (scale > 0 ? scale : 1e-30);
 }
@@ -202,7 +193,11 @@ int main(int argc, char **argv) {
     return 1;
   }
 
-  models_dir(mdir, sizeof mdir);
+  if (vp_models_dir(mdir, sizeof mdir) != VP_OK) {
+    fprintf(stderr, "models folder: %s\n", vp_last_error());
+    cJSON_Delete(meta);
+    return 1;
+  }
   if (FMT(path, "%s/%s.tflite", mdir, name)) {
     fprintf(stderr, "path too long\n");
     cJSON_Delete(meta);
@@ -262,10 +257,22 @@ int main(int argc, char **argv) {
     fprintf(stderr, "%s: XNNPACK session failed: %s\n", name, vp_last_error());
     vp_test_failures++;
   }
+  /* The same on two intra-op threads (kernels that split rows over the pool). */
+  vp_session *s2 = NULL;
+  so.num_threads = 2;
+  vp_status xst2 = vp_session_create(model, &so, &s2);
+  if (xst2 == VP_OK) {
+    memcpy(vp_session_input(s2, 0), input, in_count * sizeof(float));
+    xst2 = vp_session_run(s2);
+  }
+  if (xst2 != VP_OK) {
+    fprintf(stderr, "%s: XNNPACK session (2 threads) failed: %s\n", name, vp_last_error());
+    vp_test_failures++;
+  }
 
   printf("%s (reference interpreter %.0f ms)\n", name, ref_ms);
-  printf("  %-22s %10s %11s %11s %11s %11s\n", "output", "max|MP|", "ref-vs-MP", "xnn-vs-MP",
-         "xnn-vs-ref", "(rms)");
+  printf("  %-22s %10s %11s %11s %11s %11s %11s\n", "output", "max|MP|", "ref-vs-MP",
+         "xnn-vs-MP", "xnn-vs-ref", "(rms)", "2thr-vs-ref");
   for (int k = 0; k < nout; k++) {
     const cJSON *o = cJSON_GetArrayItem(outs, k);
     const char *oname = cJSON_GetObjectItem(o, "name")->valuestring;
@@ -297,14 +304,26 @@ int main(int argc, char **argv) {
     const float *yx = xst == VP_OK ? vp_session_output(s, k) : NULL;
     double e_ref = yr ? rel_err_sampled(yr, mp, samples, off, stride, mp_max) : NAN;
     double e_xnn = yx ? rel_err_sampled(yx, mp, samples, off, stride, mp_max) : NAN;
-    double e_xr = NAN, rms_xr = NAN;
-    if (yr && yx) {
+    const float *yx2 = xst2 == VP_OK ? vp_session_output(s2, k) : NULL;
+    double e_xr = NAN, rms_xr = NAN, e_xr2 = NAN, rms_xr2 = NAN;
+    if (yr) {
       double ref_max = max_abs(yr, count);
-      e_xr = rel_err_sampled(yx, yr, count, 0, 1, ref_max);
-      rms_xr = rel_rms(yx, yr, count, ref_max);
+      if (yx) {
+        e_xr = rel_err_sampled(yx, yr, count, 0, 1, ref_max);
+        rms_xr = rel_rms(yx, yr, count, ref_max);
+      }
+      if (yx2) {
+        e_xr2 = rel_err_sampled(yx2, yr, count, 0, 1, ref_max);
+        rms_xr2 = rel_rms(yx2, yr, count, ref_max);
+      }
     }
-    printf("  %-22s %10.5g %11.3e %11.3e %11.3e %11.3e\n", oname, mp_max, e_ref, e_xnn, e_xr,
-           rms_xr);
+    printf("  %-22s %10.5g %11.3e %11.3e %11.3e %11.3e %11.3e\n", oname, mp_max, e_ref, e_xnn,
+           e_xr, rms_xr, e_xr2);
+    if (yr && yx2 && !(e_xr2 <= XNN_VS_REF_MAX && rms_xr2 <= XNN_VS_REF_RMS)) {
+      fprintf(stderr, "%s %s: XNNPACK (2 threads) vs reference max %.3e, rms %.3e\n", name,
+              oname, e_xr2, rms_xr2);
+      vp_test_failures++;
+    }
     /* Developer aid: VPIPE_TENSORS_DUMP=DIR writes both full outputs. */
     const char *dump = getenv("VPIPE_TENSORS_DUMP");
     for (int w = 0; dump && w < 2; w++) {
@@ -332,6 +351,7 @@ int main(int argc, char **argv) {
     }
     free(mp);
   }
+  vp_session_destroy(s2);
   vp_session_destroy(s);
   vp_ref_destroy(r);
 done:

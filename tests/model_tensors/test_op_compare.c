@@ -44,6 +44,7 @@ static int32_t act4(vp__graph *g, const char *name, int32_t n, int32_t h, int32_
 }
 
 static double worst = 0;
+static int32_t threads = 1; /* intra-op threads of the session */
 
 /* Run @p g with random inputs in [lo, hi) through both engines and compare
  * every output. Frees @p g. */
@@ -52,7 +53,7 @@ static void run_case(const char *what, vp__graph *g, float lo, float hi) {
   vp_session *s = NULL;
   vp_model model = {.graph = g};
   vp_session_options so = vp_session_options_default();
-  so.num_threads = 1;
+  so.num_threads = threads;
   if (vp_ref_create(g, &r) != VP_OK) {
     fprintf(stderr, "%s: reference create: %s\n", what, vp_last_error());
     vp_test_failures++;
@@ -83,9 +84,14 @@ static void run_case(const char *what, vp__graph *g, float lo, float hi) {
     const float *a = vp_ref_output(r, o), *b = vp_session_output(s, o);
     double mx = 0, err = 0;
     for (size_t k = 0; k < n; k++) mx = fabs(a[k]) > mx ? fabs(a[k]) : mx;
+    /* mx = 0 (an all-zero output) compares absolute errors. */
     for (size_t k = 0; k < n; k++) {
       double d = fabs((double)a[k] - b[k]);
-      if (!(d <= err)) err = d;
+      if (d != d) {
+        err = NAN; /* a NaN anywhere fails the case */
+        break;
+      }
+      if (d > err) err = d;
     }
     double rel = err / (mx > 0 ? mx : 1);
     printf("  %-44s out %d: max|ref| %9.4g  rel err %.2e\n", what, o, mx, rel);
@@ -139,8 +145,8 @@ static void dw_case(int32_t h, int32_t w, int32_t cin, int32_t mult, int32_t k, 
   op->activation = act;
   vp_gb_io(g, 1, &x, 1, &y);
   char what[128];
-  snprintf(what, sizeof what, "DEPTHWISE %dx%dx%d m%d k%d s%d d%d %s act%d", h, w, cin, mult, k,
-           stride, dil, pad == VP_PAD_SAME ? "SAME" : "VALID", (int)act);
+  snprintf(what, sizeof what, "DEPTHWISE %dx%dx%d m%d k%d s%d d%d %s act%d t%d", h, w, cin, mult,
+           k, stride, dil, pad == VP_PAD_SAME ? "SAME" : "VALID", (int)act, threads);
   run_case(what, g, -1, 1);
 }
 
@@ -344,6 +350,98 @@ static void shape_cases(void) {
   }
 }
 
+static int32_t pad4(vp__graph *g, int32_t x, const int32_t p[8], int32_t out) {
+  int32_t pt = vp_gb_tensor_i32(g, "pads", 2, (int32_t[]){4, 2}, p);
+  vp_gb_op(g, VP_OP_PAD, "PAD", 2, (int32_t[]){x, pt}, 1, &out);
+  return out;
+}
+
+/* Multi-operator patterns the session fuses (an explicit spatial PAD folded
+ * into the VALID convolution after it; PAD of channels + ADD + PRELU/RELU/
+ * RELU6 as one pass), as MediaPipe's detectors build their residual blocks,
+ * plus variants where the fusion must not apply. */
+static void fusion_cases(void) {
+  for (int v = 0; v < 5; v++) {
+    /* x[1,8,8,16] -> PAD (bottom/right 1) -> DEPTHWISE 3x3 s2 VALID ->
+     * CONV 1x1 -> 24 channels; shortcut: MAX_POOL 2x2 s2 -> PAD channels to
+     * 24; ADD; then PRELU (v0), RELU (v1), RELU6 (v2), a fused RELU on the
+     * ADD (v3), or PRELU with the ADD output also a graph output (v4: no
+     * fusion into PRELU allowed). */
+    vp__graph *g = vp_gb_new();
+    int32_t x = act4(g, "x", 1, 8, 8, 16);
+    int32_t xp = pad4(g, x, (int32_t[]){0, 0, 0, 1, 0, 1, 0, 0}, act4(g, "xp", 1, 9, 9, 16));
+    int32_t dw = act4(g, "dw", 1, 4, 4, 16);
+    int32_t dwf = rconst(g, "dww", 4, (int32_t[]){1, 3, 3, 16}, -1, 1);
+    int32_t dwb = rconst(g, "dwb", 1, (int32_t[]){16}, -1, 1);
+    vp__op *op = vp_gb_op(g, VP_OP_DEPTHWISE_CONV_2D, "DEPTHWISE_CONV_2D", 3,
+                          (int32_t[]){xp, dwf, dwb}, 1, &dw);
+    op->stride_w = op->stride_h = 2;
+    int32_t pw = act4(g, "pw", 1, 4, 4, 24);
+    int32_t pwf = rconst(g, "pww", 4, (int32_t[]){24, 1, 1, 16}, -0.5f, 0.5f);
+    int32_t pwb = rconst(g, "pwb", 1, (int32_t[]){24}, -1, 1);
+    vp_gb_op(g, VP_OP_CONV_2D, "CONV_2D", 3, (int32_t[]){dw, pwf, pwb}, 1, &pw);
+    int32_t mp = act4(g, "mp", 1, 4, 4, 16);
+    op = vp_gb_op(g, VP_OP_MAX_POOL_2D, "MAX_POOL_2D", 1, &x, 1, &mp);
+    op->filter_w = op->filter_h = 2;
+    op->stride_w = op->stride_h = 2;
+    int32_t mpp = pad4(g, mp, (int32_t[]){0, 0, 0, 0, 0, 0, 0, 8}, act4(g, "mpp", 1, 4, 4, 24));
+    int32_t sum = act4(g, "sum", 1, 4, 4, 24);
+    op = vp_gb_op(g, VP_OP_ADD, "ADD", 2, (int32_t[]){pw, mpp}, 1, &sum);
+    int32_t y = sum;
+    if (v == 3) {
+      op->activation = VP_ACT_RELU;
+    } else {
+      y = act4(g, "y", 1, 4, 4, 24);
+      if (v == 0 || v == 4) {
+        int32_t al = rconst(g, "alpha", 3, (int32_t[]){1, 1, 24}, 0, 0.5f);
+        vp_gb_op(g, VP_OP_PRELU, "PRELU", 2, (int32_t[]){sum, al}, 1, &y);
+      } else {
+        vp_gb_op(g, v == 1 ? VP_OP_RELU : VP_OP_RELU6, v == 1 ? "RELU" : "RELU6", 1, &sum, 1, &y);
+      }
+    }
+    if (v == 4) vp_gb_io(g, 1, &x, 2, (int32_t[]){y, sum});
+    else vp_gb_io(g, 1, &x, 1, &y);
+    static const char *names[5] = {
+        "residual block: PAD+DW s2, PAD-channels+ADD+PRELU", "residual block: ... ADD+RELU",
+        "residual block: ... ADD+RELU6", "residual block: ... ADD(fused RELU)",
+        "residual block: ADD also an output, PRELU"};
+    run_case(names[v], g, -2, 2);
+  }
+  for (int v = 0; v < 3; v++) {
+    /* Explicit PAD then a VALID CONV_2D / DEPTHWISE: symmetric 2-pixel pad
+     * before a 5x5 depthwise, an asymmetric (0,1) pad before a 3x3 s2 conv,
+     * and a pad whose output is used twice (must not be folded). */
+    vp__graph *g = vp_gb_new();
+    int32_t x = act4(g, "x", 1, 9, 10, 8);
+    int32_t y;
+    if (v == 0) {
+      int32_t xp = pad4(g, x, (int32_t[]){0, 0, 2, 2, 2, 2, 0, 0}, act4(g, "xp", 1, 13, 14, 8));
+      y = act4(g, "y", 1, 9, 10, 8);
+      int32_t f = rconst(g, "w", 4, (int32_t[]){1, 5, 5, 8}, -1, 1);
+      vp_gb_op(g, VP_OP_DEPTHWISE_CONV_2D, "DEPTHWISE_CONV_2D", 3, (int32_t[]){xp, f, -1}, 1, &y);
+      vp_gb_io(g, 1, &x, 1, &y);
+      run_case("PAD 2,2 + DEPTHWISE 5x5 VALID", g, -1, 1);
+    } else {
+      int32_t xp = pad4(g, x, (int32_t[]){0, 0, 0, 1, 0, 1, 0, 0}, act4(g, "xp", 1, 10, 11, 8));
+      y = act4(g, "y", 1, 4, 5, 6);
+      int32_t f = rconst(g, "w", 4, (int32_t[]){6, 3, 3, 8}, -1, 1);
+      int32_t b = rconst(g, "b", 1, (int32_t[]){6}, -1, 1);
+      vp__op *op = vp_gb_op(g, VP_OP_CONV_2D, "CONV_2D", 3, (int32_t[]){xp, f, b}, 1, &y);
+      op->stride_w = op->stride_h = 2;
+      op->activation = VP_ACT_RELU6;
+      if (v == 1) {
+        vp_gb_io(g, 1, &x, 1, &y);
+        run_case("PAD 0,1 + CONV_2D 3x3 s2 VALID", g, -1, 1);
+      } else {
+        int32_t z = act4(g, "z", 1, 10, 11, 8);
+        vp_gb_op(g, VP_OP_RELU, "RELU", 1, &xp, 1, &z);
+        vp_gb_io(g, 1, &x, 2, (int32_t[]){y, z});
+        run_case("PAD used twice + CONV_2D s2 VALID", g, -1, 1);
+      }
+    }
+  }
+}
+
 /* Landmarks -> Landmarks2TransformMatrix -> TransformTensorBilinear and
  * TransformLandmarks, as face_landmark_with_attention chains them. */
 static void custom_chain_case(void) {
@@ -399,6 +497,17 @@ int main(void) {
   dw_case(8, 8, 3, 2, 3, 1, 1, VP_PAD_VALID, VP_ACT_NONE);
   dw_case(12, 12, 4, 1, 3, 1, 2, VP_PAD_SAME, VP_ACT_NONE);
   dw_case(9, 8, 5, 1, 3, 2, 1, VP_PAD_VALID, VP_ACT_NONE);
+  /* Wider ones: channel tails past 16, rows not a multiple of 4 pixels (the
+   * session's own AVX-512 depthwise kernel works in 16-channel vectors and
+   * 4-pixel blocks), and on two threads (rows split over the pool). */
+  dw_case(13, 17, 24, 1, 3, 1, 1, VP_PAD_SAME, VP_ACT_NONE);
+  dw_case(14, 19, 32, 1, 5, 2, 1, VP_PAD_SAME, VP_ACT_RELU);
+  dw_case(16, 16, 40, 1, 3, 2, 1, VP_PAD_VALID, VP_ACT_RELU6);
+  threads = 2;
+  dw_case(12, 21, 16, 1, 5, 1, 1, VP_PAD_SAME, VP_ACT_NONE);
+  dw_case(15, 23, 48, 1, 3, 2, 1, VP_PAD_SAME, VP_ACT_RELU);
+  conv_case(12, 12, 8, 16, 3, 2, 1, VP_PAD_SAME, VP_ACT_RELU, true);
+  threads = 1;
   /* ADD / MUL / SUB broadcasting: same shape, [C] vector, [1,1,1,C], a
    * per-pixel [1,H,W,1] gate, both inputs broadcast, fused RELU. */
   int32_t s4[4] = {1, 5, 6, 8}, c1[1] = {8}, c4[4] = {1, 1, 1, 8}, p4[4] = {1, 5, 6, 1};
@@ -435,6 +544,7 @@ int main(void) {
   transpose_conv_case(5, 5, 4, 2, 3, 2, VP_PAD_SAME);
   transpose_conv_case(4, 4, 3, 2, 4, 2, VP_PAD_VALID);
   shape_cases();
+  fusion_cases();
   custom_chain_case();
   printf("worst relative error: %.2e\n", worst);
   return TEST_EXIT();

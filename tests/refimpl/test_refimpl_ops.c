@@ -592,6 +592,25 @@ static void test_chain(void) {
   vp_gb_io(g, 1, &x, 1, &y);
   expect_error("unsupported op", g, in, VP_EUNSUPPORTED);
   vp_gb_free(g);
+
+  /* Malformed graphs: an operator naming a tensor that does not exist, and
+   * one reading an activation nobody has written. */
+  g = vp_gb_new();
+  x = ten(g, "x", 1, 4, 0, 0, 0, NULL);
+  y = ten(g, "y", 1, 4, 0, 0, 0, NULL);
+  vp_gb_op(g, VP_OP_ADD, "ADD", 2, (int32_t[]){x, 7}, 1, &y);
+  vp_gb_io(g, 1, &x, 1, &y);
+  expect_error("tensor index out of range", g, in, VP_EFORMAT);
+  vp_gb_free(g);
+
+  g = vp_gb_new();
+  x = ten(g, "x", 1, 4, 0, 0, 0, NULL);
+  h = ten(g, "never_written", 1, 4, 0, 0, 0, NULL);
+  y = ten(g, "y", 1, 4, 0, 0, 0, NULL);
+  vp_gb_op(g, VP_OP_ADD, "ADD", 2, (int32_t[]){x, h}, 1, &y);
+  vp_gb_io(g, 1, &x, 1, &y);
+  expect_error("read before write", g, in, VP_EFORMAT);
+  vp_gb_free(g);
 }
 
 int main(void) {

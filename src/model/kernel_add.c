@@ -1,0 +1,141 @@
+/* Fused residual addition (layer: model).
+ *
+ * MediaPipe's detectors and landmark networks end every residual block with
+ *   PAD (channels, optional) -> ADD -> PReLU | ReLU
+ * XNNPACK runs these as two or three passes over the tensor (its PReLU is not
+ * fused into the addition, and it has no channel-padding addition). This
+ * kernel does one pass: out[p, c] = act(a'[p, c] + b'[p, c]) where a' and b'
+ * are a and b with missing channels read as 0. AVX-512 when the CPU has it,
+ * plain C otherwise; pixels are split over the thread pool.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/error.h"
+#include "model/session_impl.h"
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#define VP_HAVE_ADD_AVX512 1
+#endif
+
+typedef struct add_state {
+  int32_t a, b, out;   /* tensors */
+  int32_t ca, cb, c;   /* channels of a, b, out */
+  size_t npix;
+  float lo, hi;
+  float *slope;        /* per-channel PReLU slope (padded to 16), or NULL */
+  bool avx512;
+  const float *pa, *pb;
+  float *po;
+} add_state;
+
+static void add_rows_c(const add_state *s, size_t p0, size_t np) {
+  for (size_t p = p0; p < p0 + np; p++) {
+    const float *a = s->pa + p * (size_t)s->ca, *b = s->pb + p * (size_t)s->cb;
+    float *o = s->po + p * (size_t)s->c;
+    for (int32_t k = 0; k < s->c; k++) {
+      float v = (k < s->ca ? a[k] : 0.0f) + (k < s->cb ? b[k] : 0.0f);
+      if (s->slope) v = v >= 0.0f ? v : v * s->slope[k];
+      v = v < s->lo ? s->lo : v;
+      o[k] = v > s->hi ? s->hi : v;
+    }
+  }
+}
+
+#ifdef VP_HAVE_ADD_AVX512
+static __mmask16 mask_for(int32_t n, int32_t k) {
+  int32_t left = n - k;
+  if (left >= 16) return (__mmask16)0xffff;
+  if (left <= 0) return 0;
+  return (__mmask16)((1u << left) - 1u);
+}
+
+__attribute__((target("avx512f"))) static void add_rows_avx512(const add_state *s, size_t p0, size_t np) {
+  const __m512 lo = _mm512_set1_ps(s->lo), hi = _mm512_set1_ps(s->hi), zero = _mm512_setzero_ps();
+  for (size_t p = p0; p < p0 + np; p++) {
+    const float *a = s->pa + p * (size_t)s->ca, *b = s->pb + p * (size_t)s->cb;
+    float *o = s->po + p * (size_t)s->c;
+    for (int32_t k = 0; k < s->c; k += 16) {
+      __mmask16 mo = mask_for(s->c, k);
+      __m512 v = _mm512_add_ps(_mm512_maskz_loadu_ps(mask_for(s->ca, k), a + k),
+                               _mm512_maskz_loadu_ps(mask_for(s->cb, k), b + k));
+      if (s->slope) {
+        __mmask16 neg = _mm512_cmp_ps_mask(v, zero, _CMP_LT_OQ);
+        v = _mm512_mask_mul_ps(v, neg, v, _mm512_loadu_ps(s->slope + k));
+      }
+      v = _mm512_min_ps(_mm512_max_ps(v, lo), hi);
+      _mm512_mask_storeu_ps(o + k, mo, v);
+    }
+  }
+}
+#endif
+
+static void add_tile(void *ctx, size_t p0, size_t np) {
+  const add_state *s = ctx;
+#ifdef VP_HAVE_ADD_AVX512
+  if (s->avx512) {
+    add_rows_avx512(s, p0, np);
+    return;
+  }
+#endif
+  add_rows_c(s, p0, np);
+}
+
+static vp_status k_add(const vp__kernel_ctx *c) {
+  add_state *s = c->state;
+  s->pa = c->ptr[s->a];
+  s->pb = c->ptr[s->b];
+  s->po = c->ptr[s->out];
+  if (c->threadpool)
+    pthreadpool_parallelize_1d_tile_1d(c->threadpool, add_tile, s, s->npix, 256, 0);
+  else
+    add_tile(s, 0, s->npix);
+  return VP_OK;
+}
+
+static void add_free(void *p) {
+  add_state *s = p;
+  if (s) free(s->slope);
+  free(s);
+}
+
+vp_status vp__add_prepare(const vp__graph *g, const vp__add_fusion *f, vp__kernel_fn *fn, void **state,
+                          void (**state_free)(void *)) {
+  const vp__tensor *o = &g->tensors[f->out];
+  add_state *s = calloc(1, sizeof *s);
+  if (!s) return vp__error(VP_ENOMEM, "fused add: out of memory");
+  s->a = f->a;
+  s->b = f->b;
+  s->out = f->out;
+  s->c = o->dims[o->rank - 1];
+  s->ca = g->tensors[f->a].dims[g->tensors[f->a].rank - 1];
+  s->cb = g->tensors[f->b].dims[g->tensors[f->b].rank - 1];
+  s->npix = s->c > 0 ? o->num_elements / (size_t)s->c : 0;
+  s->lo = -INFINITY;
+  s->hi = INFINITY;
+  vp__activation act = f->add->activation;
+  if (f->act_op && f->act_op->code == VP_OP_RELU) act = VP_ACT_RELU;
+  if (f->act_op && f->act_op->code == VP_OP_RELU6) act = VP_ACT_RELU6;
+  if (act == VP_ACT_RELU) s->lo = 0.0f;
+  if (act == VP_ACT_RELU6) s->lo = 0.0f, s->hi = 6.0f;
+  if (act == VP_ACT_RELU_N1_TO_1) s->lo = -1.0f, s->hi = 1.0f;
+  if (f->act_op && f->act_op->code == VP_OP_PRELU) {
+    size_t cp = ((size_t)s->c + 15) / 16 * 16;
+    s->slope = calloc(cp, sizeof(float));
+    if (!s->slope) {
+      free(s);
+      return vp__error(VP_ENOMEM, "fused add: out of memory");
+    }
+    memcpy(s->slope, g->tensors[f->act_op->inputs[1]].data, (size_t)s->c * sizeof(float));
+  }
+#ifdef VP_HAVE_ADD_AVX512
+  __builtin_cpu_init();
+  s->avx512 = __builtin_cpu_supports("avx512f") != 0;
+#endif
+  *fn = k_add;
+  *state = s;
+  *state_free = add_free;
+  return VP_OK;
+}
