@@ -150,7 +150,7 @@ typedef struct vp_event {
   char message[96]; /**< human-readable summary */
 } vp_event;
 
-/** Packet flags (besides the VP_FRAME_FLAG_* ones, which share the low bits). */
+/** Result slots and carried events per packet. */
 #define VP_PACKET_MAX_RESULTS 8
 #define VP_PACKET_MAX_EVENTS 4
 
@@ -159,7 +159,10 @@ typedef struct vp_event {
  * Owned by the pipeline; a stage may read and write it during process() only.
  */
 typedef struct vp_packet {
-  vp_frame *frame;  /**< one reference, owned by the packet */
+  vp_frame *frame;  /**< one reference, owned by the packet. Frames from a decoder may be
+                         shared (vp_frame_is_writable() false): a stage that draws must work
+                         on a copy (vp_frame_clone) and may replace this pointer, unref'ing
+                         the old frame. NULL only for a frame skipped before decoding. */
   int64_t seq;      /**< copy of frame->seq */
   int64_t pts_ns;   /**< copy of frame->pts_ns */
   int64_t capture_ns, deadline_ns;
@@ -246,7 +249,12 @@ typedef struct vp_stage_class {
   vp_status (*process)(vp_stage *st, vp_packet *pkt);
   /** End of stream (or stop): drain and finalise (encoders, containers). May be NULL. */
   vp_status (*flush)(vp_stage *st);
-  /** Release everything init opened (also after a failed init). May be NULL. */
+  /**
+   * Release everything init opened (also after a failed init). May be NULL.
+   * Called in vp_pipeline_destroy() after every worker has been joined, for
+   * every stage whose init was attempted, in pipeline order (source first,
+   * sinks last), so stages sharing a context may free it in the last one's uninit.
+   */
   void (*uninit)(vp_stage *st);
 } vp_stage_class;
 
@@ -379,8 +387,11 @@ VP_API vp_status vp_pipeline_create(const vp_pipeline_options *options, vp_pipel
 
 /**
  * Add a stage of @p cls. Its private state is zeroed and its options set to
- * their defaults. Stages are ordered by kind (then by the order of adding);
- * exactly one source is required.
+ * their defaults. Stages run in this order: the source, decode stages, then
+ * all preprocess / infer / postprocess stages in the order they were added
+ * (a task adds its own stages in sequence and they stay together; several
+ * tasks run one after the other), then render stages, then sinks (each group
+ * in the order added). Exactly one source is required.
  * @param opaque handed to the stage (vp_stage_opaque); not owned.
  * @param[out] out the stage, owned by the pipeline (may be NULL).
  */

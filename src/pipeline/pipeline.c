@@ -1,8 +1,9 @@
 /* The stage pipeline runtime (layer: pipeline).
  *
  * DESIGN
- * - Stages are sorted by kind (source, decode, preprocess, infer, postprocess,
- *   render, sink; stable within a kind) and mapped onto workers: worker 0 runs
+ * - Stages are ordered source, decode, task stages (preprocess / infer /
+ *   postprocess, in the order added, so each task keeps its stages together),
+ *   render, sinks; then mapped onto workers: worker 0 runs
  *   the source alone (demux + decode never wait for inference), worker 1
  *   starts at the next stage, and every stage whose class sets
  *   VP_STAGE_FLAG_THREAD starts a new worker; other stages run inline on the
@@ -202,7 +203,9 @@ static void fail(vp_pipeline *p, const vp_stage *st, vp_status status, const cha
              vp_last_error()[0] ? vp_last_error() : vp_strerror(status));
   }
   pthread_mutex_unlock(&p->lock);
-  VP_LOGE("pipeline", "%s '%s' failed: %s%s%s%s", what, st ? st->cls->name : "pipeline",
+  /* The job's status and vp_pipeline_error() carry the error; the log only
+   * notes it (INFO), so a caller reporting the status does not print it twice. */
+  VP_LOGI("pipeline", "%s '%s' failed: %s%s%s%s", what, st ? st->cls->name : "pipeline",
           vp_strerror(status), vp_last_error()[0] ? " (" : "", vp_last_error(),
           vp_last_error()[0] ? ")" : "");
   request_stop(p);
@@ -552,6 +555,9 @@ static void *source_worker_main(void *arg) {
                          ? vp_jitter_monitor_sigma_ms(p->jitter)
                          : -1;
       n_ev += vp_rate_controller_push(p->rate, pkt->seq, t, sigma, &selected, &ev[n_ev]);
+      /* At or above the source's own rate nothing is thinned (arrival jitter
+       * of a live stream must not skip frames). */
+      if (p->info.fps > 0 && vp_rate_controller_fps(p->rate) >= p->info.fps * 0.999) selected = true;
     }
     if (!selected) pkt->flags |= VP_FRAME_FLAG_SKIPPED;
     if (frame && (pkt->flags & VP_FRAME_FLAG_SKIPPED) && vp_frame_is_writable(frame))
@@ -576,9 +582,26 @@ static void *source_worker_main(void *arg) {
 
 /* ---- start / wait / destroy -------------------------------------------- */
 
+/* Order rank: source, decode, then every task stage (preprocess, infer,
+ * postprocess) in the order added — so each task's stages stay together and
+ * in its own order, several tasks one after the other — then render, sinks. */
+static int order_rank(vp_stage_kind k) {
+  switch (k) {
+  case VP_STAGE_SOURCE: return 0;
+  case VP_STAGE_DECODE: return 1;
+  case VP_STAGE_PREPROCESS:
+  case VP_STAGE_INFER:
+  case VP_STAGE_POSTPROCESS: return 2;
+  case VP_STAGE_RENDER: return 3;
+  case VP_STAGE_SINK: return 4;
+  }
+  return 2;
+}
+
 static int kind_cmp(const void *a, const void *b) {
   const vp_stage *x = *(vp_stage *const *)a, *y = *(vp_stage *const *)b;
-  if (x->cls->kind != y->cls->kind) return (int)x->cls->kind - (int)y->cls->kind;
+  int rx = order_rank(x->cls->kind), ry = order_rank(y->cls->kind);
+  if (rx != ry) return rx - ry;
   return x->index - y->index;
 }
 
@@ -736,7 +759,7 @@ void vp_pipeline_destroy(vp_pipeline *p) {
   for (int32_t k = 0; k < p->n_workers; k++)
     if (p->workers[k].started) pthread_join(p->workers[k].thread, NULL);
   for (int32_t k = 0; k < p->n_workers; k++) vp__queue_destroy(p->workers[k].out);
-  for (int32_t i = p->n_stages - 1; i >= 0; i--) { /* sinks before the source */
+  for (int32_t i = 0; i < p->n_stages; i++) { /* pipeline order (documented in pipeline.h) */
     vp_stage *st = p->stages[i];
     if (st->init_called && st->cls->uninit) st->cls->uninit(st);
     vp_options_free(st->priv, st->cls->options);

@@ -187,6 +187,29 @@ static void test_pixfmt_and_pool(void) {
     (void)x;
   }
   vp_frame_unref(&keep);
+
+  /* Zero copy (raw video: the decoder's buffers are held by nobody else): frames
+   * outlive the source, and the shells and their holders are recycled. */
+  make("raw.nut", "-f lavfi -i testsrc2=size=176x144:rate=10 -t 1 -c:v rawvideo -pix_fmt yuv420p");
+  path_of(p, sizeof p, "raw.nut");
+  CHECK_STATUS(vp_source_open(p, NULL, &s), VP_OK);
+  if (!s) return;
+  vp_frame *held[3] = {0};
+  for (int i = 0; i < 10; i++) {
+    vp_frame_unref(&held[i % 3]);
+    CHECK_STATUS(vp_source_read(s, &held[i % 3]), VP_OK);
+  }
+  vp_source_stats zs;
+  vp_source_stats_get(s, &zs);
+  CHECK(zs.frame_allocations <= 8); /* 4 shells + 4 holders at most */
+  vp_source_close(s);
+  for (int i = 0; i < 3; i++) {
+    if (held[i]) {
+      CHECK_INT_EQ(held[i]->format, VP_PIXFMT_YUV420P);
+      memset(held[i]->data[0], 0, (size_t)held[i]->linesize[0] * held[i]->height); /* still writable memory */
+    }
+    vp_frame_unref(&held[i]);
+  }
 }
 
 static void test_images(void) {
@@ -250,6 +273,23 @@ static void test_bad_inputs(void) {
   vp_source *s = NULL;
   CHECK_STATUS(vp_source_open("/nonexistent/file.mp4", NULL, &s), VP_ENOENT);
   CHECK(strstr(vp_last_error(), "/nonexistent/file.mp4") != NULL);
+  /* A generator by format name: no file behind it. */
+  vp_source_options lo = vp_source_options_default();
+  lo.format = "lavfi";
+  CHECK_STATUS(vp_source_open("testsrc2=size=64x48:rate=10:duration=1", &lo, &s), VP_OK);
+  if (s) {
+    vp_frame *f = NULL;
+    int n = 0;
+    while (vp_source_read(s, &f) == VP_OK) {
+      n++;
+      vp_frame_unref(&f);
+    }
+    CHECK_INT_EQ(n, 10);
+    vp_source_close(s);
+  }
+  /* A camera that is not there. */
+  CHECK_STATUS(vp_source_open("/dev/video99", NULL, &s), VP_ENOENT);
+  CHECK(strstr(vp_last_error(), "/dev/video99") != NULL);
   /* Audio only: no video stream. */
   make("audio.m4a", "-f lavfi -i sine=duration=1 -c:a aac");
   path_of(p, sizeof p, "audio.m4a");
@@ -272,6 +312,18 @@ static void test_bad_inputs(void) {
   vp_test_sh("perl -pi -e 's/FMP4/QZQZ/g' '%s'", p);
   CHECK_STATUS(vp_source_open(p, NULL, &s), VP_EUNSUPPORTED);
   CHECK(strstr(vp_last_error(), "decoder") != NULL);
+}
+
+static uint64_t clean[100]; /* hashes of long.mkv's frames */
+
+static uint64_t frame_hash(const vp_frame *f) {
+  uint64_t h = 1469598103934665603ull;
+  for (int p = 0; p < 3; p++) {
+    int w = p ? (f->width + 1) / 2 : f->width, hgt = p ? (f->height + 1) / 2 : f->height;
+    for (int y = 0; y < hgt; y++)
+      for (int x = 0; x < w; x++) h = (h ^ f->data[p][(size_t)y * f->linesize[p] + x]) * 1099511628211ull;
+  }
+  return h;
 }
 
 /* Truncated and corrupted files: the good frames come out, then VP_EFORMAT. */
@@ -309,6 +361,16 @@ static void test_damaged(void) {
   make("long.mkv", "-f lavfi -i testsrc2=size=160x120:rate=25 -t 4 -c:v libx264 -g 25 -bf 0");
   path_of(good, sizeof good, "long.mkv");
   int total = read_all_check(good, VP_EOF, 100);
+  /* Hashes of the clean frames, to check that what comes out of damaged copies is intact. */
+  vp_source *c = NULL;
+  CHECK_STATUS(vp_source_open(good, NULL, &c), VP_OK);
+  for (int i = 0; c && i < 100; i++) {
+    vp_frame *f = NULL;
+    if (vp_source_read(c, &f) != VP_OK) break;
+    clean[i] = frame_hash(f);
+    vp_frame_unref(&f);
+  }
+  vp_source_close(c);
   /* Cut in the middle. */
   path_of(p, sizeof p, "cut.mkv");
   vp_test_sh("head -c $(( $(stat -c %%s '%s') / 2 )) '%s' > '%s'", good, good, p);
@@ -321,6 +383,10 @@ static void test_damaged(void) {
     while ((st = vp_source_read(s, &f)) == VP_OK) {
       CHECK_INT_EQ(f->seq, n);
       CHECK_INT_EQ(f->pts_ns, (int64_t)n * 40000000);
+      if (n < 100 && frame_hash(f) != clean[n]) {
+        fprintf(stderr, "truncated copy: frame %d differs from the clean decode\n", n);
+        vp_test_failures++;
+      }
       n++;
       vp_frame_unref(&f);
     }
@@ -339,10 +405,18 @@ static void test_damaged(void) {
     vp_frame *f = NULL;
     int n = 0;
     vp_status st;
+    int before_damage_ok = 0;
     while ((st = vp_source_read(s, &f)) == VP_OK) {
+      int idx = (int)(f->pts_ns / 40000000);
+      /* Frames of the first half (before the garbage) are exactly the clean ones. */
+      if (idx < 45) {
+        if (frame_hash(f) == clean[idx]) before_damage_ok++;
+        else fprintf(stderr, "corrupted copy: frame %d (before the damage) differs\n", idx);
+      }
       n++;
       vp_frame_unref(&f);
     }
+    CHECK_INT_EQ(before_damage_ok, 45);
     fprintf(stderr, "corrupted: %d of %d frames, then %s: %s\n", n, total, vp_strerror(st), vp_last_error());
     CHECK(n > 20);
     CHECK_STATUS(st, VP_EFORMAT);
@@ -412,15 +486,73 @@ static void test_reference_videos(void) {
   fprintf(stderr, "reference video frames: %d checked, %d media missing\n", checked, missing);
 }
 
+/* Drawing on every frame a source hands out (they are writable) must not
+ * change the frames decoded after it (which may be predicted from it). */
+static void test_draw_keeps_decoding_intact(void) {
+  char p[512];
+  path_of(p, sizeof p, "long.mkv");
+  vp_source *s = NULL;
+  CHECK_STATUS(vp_source_open(p, NULL, &s), VP_OK);
+  if (!s) return;
+  vp_frame *f = NULL;
+  int n = 0, same = 0;
+  while (vp_source_read(s, &f) == VP_OK) {
+    if (n < 100 && frame_hash(f) == clean[n]) same++;
+    CHECK(vp_frame_is_writable(f));
+    CHECK_STATUS(vp_draw_rect(f, 0, 0, (float)f->width, (float)f->height, 0, vp_rgba(255, 0, 255, 255)), VP_OK);
+    vp_frame_unref(&f);
+    n++;
+  }
+  CHECK_INT_EQ(n, 100);
+  CHECK_INT_EQ(same, 100);
+  vp_source_close(s);
+}
+
+/* BT.709 full-range video: native frames converted later with vp_frame_convert
+ * give the same RGB as the source's own conversion and as ffmpeg's. */
+static void test_colour_properties(void) {
+  char p[512], raw[512];
+  make("bt709.mp4", "-f lavfi -i testsrc2=size=96x64:rate=5 -t 1 -vf scale=out_color_matrix=bt709:out_range=full "
+                    "-c:v libx264 -pix_fmt yuv420p -colorspace bt709 -color_range pc");
+  path_of(p, sizeof p, "bt709.mp4");
+  path_of(raw, sizeof raw, "bt709.rgb");
+  vp_test_sh("ffmpeg -nostdin -v error -y -i '%s' -frames:v 1 -f rawvideo -pix_fmt rgb24 '%s'", p, raw);
+  size_t size = 0;
+  unsigned char *ref = vp_test_read_file(raw, &size);
+  CHECK(ref && size == 96 * 64 * 3);
+  vp_source *s = NULL;
+  CHECK_STATUS(vp_source_open(p, NULL, &s), VP_OK);
+  if (!s || !ref) {
+    free(ref);
+    vp_source_close(s);
+    return;
+  }
+  vp_frame *f = NULL, *rgb = NULL;
+  CHECK_STATUS(vp_source_read(s, &f), VP_OK);
+  CHECK_STATUS(vp_frame_alloc(96, 64, VP_PIXFMT_RGB24, &rgb), VP_OK);
+  if (f && rgb) {
+    CHECK_STATUS(vp_frame_convert(f, rgb), VP_OK);
+    int diff = 0;
+    for (int y = 0; y < 64; y++) diff += memcmp(rgb->data[0] + y * rgb->linesize[0], ref + y * 96 * 3, 96 * 3) != 0;
+    CHECK_INT_EQ(diff, 0);
+  }
+  vp_frame_unref(&f);
+  vp_frame_unref(&rgb);
+  vp_source_close(s);
+  free(ref);
+}
+
 int main(void) {
   if (!vp_test_have_ffmpeg()) return vp_test_skip_or_fail("ffmpeg/ffprobe CLI");
   tmp = vp_test_tmpdir();
   test_containers();
   test_discard();
+  test_colour_properties();
   test_images();
   test_bad_inputs();
   test_damaged();
   test_pixfmt_and_pool();
+  test_draw_keeps_decoding_intact();
   test_reference_videos();
   vp_test_rmdir(tmp);
   return TEST_EXIT();
