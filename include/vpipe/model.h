@@ -263,6 +263,7 @@ typedef struct vp_models_fetch_options {
   bool force;                    /**< fetch even packages whose models already verify */
   const char *npm;               /**< npm program (searched in PATH); NULL: "npm" */
   const char *tar;               /**< tar program (searched in PATH); NULL: "tar" */
+  int32_t timeout_s;             /**< stop npm or tar after this many seconds; 0: 600 */
   vp_models_progress_fn progress; /**< NULL: progress goes to the log at INFO level */
   void *progress_user;
   uint8_t reserved[64];
@@ -281,8 +282,9 @@ VP_API vp_models_fetch_options vp_models_fetch_options_default(void);
  * Every package is tried even when one fails.
  * @param options NULL for defaults.
  * @return VP_OK when every model is present and verified afterwards; else the
- *         first failure (VP_EIO: npm or tar failed, VP_ECHECKSUM, VP_EFORMAT:
- *         unexpected package contents), with a message naming the package.
+ *         first failure (VP_EIO: npm or tar failed, VP_ETIMEDOUT: npm or tar
+ *         hung, VP_ECHECKSUM, VP_EFORMAT: unexpected package contents), with a
+ *         message naming the package.
  */
 VP_API vp_status vp_models_fetch(const vp_models_fetch_options *options);
 
