@@ -255,7 +255,7 @@ static vp_status start(vp_video_sink *k, const vp_frame *f) {
   if (codec->id == AV_CODEC_ID_MPEG4 && tb.den > 65535) tb = (AVRational){1, 1000};
   e->time_base = tb;
   e->framerate = fr;
-  e->thread_count = k->opt.threads > 0 ? k->opt.threads : 0;
+  e->thread_count = vp__codec_threads(k->opt.threads);
   if (k->oc->oformat->flags & AVFMT_GLOBALHEADER) e->flags |= AV_CODEC_FLAG_GLOBAL_HEADER;
   AVDictionary *eo = NULL;
   if (strcmp(codec->name, "libx264") == 0) {

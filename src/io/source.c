@@ -467,7 +467,7 @@ static vp_status open_input(vp_source *s, bool first) {
   s->dec->pkt_timebase = st->time_base;
   s->dec->opaque = s;
   bool live = s->info.kind == VP_SOURCE_NETWORK || s->info.kind == VP_SOURCE_CAMERA;
-  s->dec->thread_count = s->opt.decode_threads > 0 ? s->opt.decode_threads : 0;
+  s->dec->thread_count = vp__codec_threads(s->opt.decode_threads);
   s->dec->thread_type = live ? FF_THREAD_SLICE : (FF_THREAD_FRAME | FF_THREAD_SLICE);
   r = avcodec_open2(s->dec, codec, NULL);
   if (r < 0) {
