@@ -583,8 +583,12 @@ vp_status vp_source_open(const char *url, const vp_source_options *options, vp_s
 
   /* Classify. */
   if (strcmp(url, "-") == 0) url = "pipe:0"; /* standard input */
+  /* file: URLs name local paths (FFmpeg opens them as they are). */
+  const char *local = url;
+  if (strncmp(local, "file://", 7) == 0) local += 7;
+  else if (strncmp(local, "file:", 5) == 0) local += 5;
   struct stat sb;
-  bool exists = stat(url, &sb) == 0;
+  bool exists = stat(local, &sb) == 0;
   if (strncmp(url, "/dev/video", 10) == 0 ||
       (s->format_name && (strcmp(s->format_name, "v4l2") == 0 || strcmp(s->format_name, "video4linux2") == 0))) {
     s->info.kind = VP_SOURCE_CAMERA;
@@ -608,7 +612,7 @@ vp_status vp_source_open(const char *url, const vp_source_options *options, vp_s
     s->url = strdup(url);
   } else if (exists && S_ISDIR(sb.st_mode)) {
     s->info.kind = VP_SOURCE_IMAGE_SEQUENCE;
-    if ((st = directory_glob(url, &s->url))) goto fail;
+    if ((st = directory_glob(local, &s->url))) goto fail;
     s->glob_pattern = true;
     if (!s->format_name) s->format_name = strdup("image2");
   } else if (!exists && (strpbrk(url, "*?[") != NULL)) {

@@ -85,6 +85,9 @@ static void test_containers(void) {
                 "-t 2 -c:v libx264 -bf 2 -g 12 -pix_fmt yuv420p -c:a aac -shortest");
   path_of(p, sizeof p, "a.mp4");
   read_all_check(p, VP_EOF, 50);
+  char fileurl[600];
+  snprintf(fileurl, sizeof fileurl, "file:%s", p);
+  read_all_check(fileurl, VP_EOF, 50);
   vp_source *s = NULL;
   CHECK_STATUS(vp_source_open(p, NULL, &s), VP_OK);
   if (s) {
