@@ -216,8 +216,9 @@ VP_API vp_video_sink_options vp_video_sink_options_default(void);
  * Open an output. Files are created (and the path checked) here, so an
  * unwritable path fails now with VP_EIO; the encoder starts with the first frame,
  * whose geometry it keeps (later frames of another size are scaled).
- * A still-image source (or an image extension: .png .jpg .jpeg .bmp .ppm) gives
- * an image output written on the first frame.
+ * An image extension (.png .jpg .jpeg .bmp .ppm .pgm) or format "image2" gives an
+ * image output (PNG/JPEG/... by extension) holding the last frame written: the
+ * annotated still image when the source is one.
  */
 VP_API vp_status vp_video_sink_open(const char *url, const vp_video_sink_options *options,
                                     vp_video_sink **out);
