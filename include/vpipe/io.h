@@ -105,6 +105,13 @@ typedef struct vp_source_options {
   int32_t reconnect_initial_ms;/**< first back-off delay (default 200) */
   int32_t reconnect_max_ms;    /**< back-off cap; delays double up to it (default 5000) */
 
+  /** Hand out frames that share buffers the decoder still uses as references,
+   *  without copying them (default false: such frames are copied so that every
+   *  frame is writable). Shared frames are read-only: vp_frame_is_writable() is
+   *  false, so draw on a copy (vp_frame_clone or a pool + vp_frame_convert).
+   *  Saves one copy per frame in pass-through and analysis-only pipelines. */
+  bool shared_buffers;
+
   /** Keep the input's audio packets for a sink that copies them (default true;
    *  packets are only queued once a sink has attached to this source). */
   bool keep_audio;

@@ -854,7 +854,8 @@ static vp_status deliver(vp_source *s, vp_frame **out) {
   /* Zero copy only when nobody else holds the buffers: a reference frame the
    * decoder keeps must not be drawn on, so those are copied (vp_frame_is_writable
    * then stays true to its word). */
-  if (want == nat && has_padding(av, nat) && av_frame_is_writable(av)) {
+  bool exclusive = av_frame_is_writable(av);
+  if (want == nat && has_padding(av, nat) && (exclusive || s->opt.shared_buffers)) {
     if ((st = vp_frame_pool_get(s->shells, &f))) return st;
     AVFrame *keep = cache_get(s->avframes);
     if (!keep) {
@@ -871,6 +872,7 @@ static vp_status deliver(vp_source *s, vp_frame **out) {
       f->linesize[p] = keep->linesize[p];
     }
     vp__frame_set_release(f, release_avframe, keep);
+    if (!exclusive) vp__frame_set_readonly(f);
   } else {
     if (!s->conv || s->conv_w != av->width || s->conv_h != av->height || s->conv_fmt != want) {
       if (s->conv) {

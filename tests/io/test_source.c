@@ -528,6 +528,33 @@ static void test_draw_keeps_decoding_intact(void) {
   CHECK_INT_EQ(n, 100);
   CHECK_INT_EQ(same, 100);
   vp_source_close(s);
+
+  /* Shared buffers: no copy, and the frames say they are read-only. */
+  vp_source_options o = vp_source_options_default();
+  o.shared_buffers = true;
+  CHECK_STATUS(vp_source_open(p, &o, &s), VP_OK);
+  if (!s) return;
+  n = same = 0;
+  int readonly = 0;
+  while (vp_source_read(s, &f) == VP_OK) {
+    if (n < 100 && frame_hash(f) == clean[n]) same++;
+    readonly += !vp_frame_is_writable(f);
+    vp_frame *copy = NULL;
+    if (!vp_frame_is_writable(f)) {
+      CHECK_STATUS(vp_frame_clone(f, &copy), VP_OK);
+      CHECK(vp_frame_is_writable(copy));
+      CHECK_STATUS(vp_draw_rect(copy, 0, 0, 10, 10, 0, vp_rgba(255, 0, 255, 255)), VP_OK);
+      vp_frame_unref(&copy);
+    }
+    vp_frame_unref(&f);
+    n++;
+  }
+  CHECK_INT_EQ(same, 100);
+  CHECK(readonly > 50); /* H.264 P-frames are references */
+  vp_source_stats zs;
+  vp_source_stats_get(s, &zs);
+  CHECK(zs.frame_allocations <= 2 * o.pool_capacity);
+  vp_source_close(s);
 }
 
 /* BT.709 full-range video: native frames converted later with vp_frame_convert
