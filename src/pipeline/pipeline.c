@@ -243,14 +243,19 @@ void vp_stage_post_event(vp_stage *st, vp_event_type type, double value, double 
   post_event(st->p, &e);
 }
 
-/* Move events not yet delivered into the packet that is about to reach the sinks. */
+/* Move the events of this frame and of earlier ones (dropped frames' events
+ * travel with the next frame that reaches the sinks) into the packet about to
+ * reach the sinks. Events of later frames wait for their frame. */
 static void attach_events(vp_pipeline *p, vp_packet *pkt) {
   pthread_mutex_lock(&p->lock);
-  int32_t n = p->n_pending;
-  if (n > VP_PACKET_MAX_EVENTS - pkt->n_events) n = VP_PACKET_MAX_EVENTS - pkt->n_events;
-  for (int32_t i = 0; i < n; i++) pkt->events[pkt->n_events++] = p->pending[i];
-  memmove(p->pending, p->pending + n, (size_t)(p->n_pending - n) * sizeof p->pending[0]);
-  p->n_pending -= n;
+  int32_t kept = 0;
+  for (int32_t i = 0; i < p->n_pending; i++) {
+    if (p->pending[i].seq <= pkt->seq && pkt->n_events < VP_PACKET_MAX_EVENTS)
+      pkt->events[pkt->n_events++] = p->pending[i];
+    else
+      p->pending[kept++] = p->pending[i];
+  }
+  p->n_pending = kept;
   pthread_mutex_unlock(&p->lock);
 }
 
