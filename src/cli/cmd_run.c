@@ -210,7 +210,7 @@ int vp_cmd_run(int argc, char **argv) {
   so.decode_threads = a.threads;
   /* Tasks see the exact RGB24 pixels MediaPipe was given (swscale, on the
    * source's worker). */
-  if (a.task) so.pixfmt = VP_PIXFMT_RGB24;
+  if (a.task && a.task_pixfmt == 0) so.pixfmt = VP_PIXFMT_RGB24;
   so.on_event = vp_run_source_event;
   so.event_user = &io;
   if (vp_source_open(a.input, &so, &io.source) != VP_OK) {

@@ -70,7 +70,24 @@
   X(num_faces, int32_t, VP_OPT_INT, "num-faces", "N", "1", 1, 64, NULL,                           \
     "face-mesh: most faces to track (face reports every face)")                                     \
   X(min_suppression_threshold, double, VP_OPT_DOUBLE, "min-suppression-threshold", "X", "0.3", 0, \
-    1, NULL, "face: IoU above which detections are merged (weighted NMS)")
+    1, NULL, "face: IoU above which detections are merged (weighted NMS)")                       \
+  X(task_pixfmt, int32_t, VP_OPT_ENUM, "task-pixfmt", "FMT", "rgb24", 0, 0, "rgb24|native",        \
+    "pixels the tasks crop from: rgb24 = exactly MediaPipe's (converted on the decoder's worker), " \
+    "native = the decoder's YUV directly (faster, slightly different)") \
+  X(num_hands, int32_t, VP_OPT_INT, "num-hands", "N", "2", 1, 16, NULL,                           \
+    "hands: most hands to find and track")                                                       \
+  X(hand_model, int32_t, VP_OPT_ENUM, "hand-model", "MODEL", "full", 0, 0, "lite|full",           \
+    "hands: palm detection + hand landmark model size")                                          \
+  X(num_poses, int32_t, VP_OPT_INT, "num-poses", "N", "1", 1, 16, NULL,                           \
+    "pose: most people to find and track (each keeps an id while tracked)")                      \
+  X(pose_model, int32_t, VP_OPT_ENUM, "pose-model", "MODEL", "full", 0, 0, "lite|full|heavy",     \
+    "pose: landmark model size")                                                                 \
+  X(segmentation_mask, char *, VP_OPT_STRING, "segmentation-mask", "DIR", NULL, 0, 0, NULL,       \
+    "write confidence masks as PNG into DIR (selfie; pose asks its model for masks)")            \
+  X(selfie_model, int32_t, VP_OPT_ENUM, "selfie-model", "MODEL", "square", 0, 0,                  \
+    "square|landscape", "selfie: 256x256 or 256x144 segmentation model")                         \
+  X(background, char *, VP_OPT_STRING, "background", "blur|COLOR|IMAGE", NULL, 0, 0, NULL,        \
+    "selfie/pose output: blur, replace by a colour (#RRGGBB or a name) or an image file")
 
 typedef struct vp_run_args {
 #define VP__RUN_FIELD(field, ctype, type, name, meta, def, min, max, choices, help) ctype field;

@@ -33,7 +33,11 @@
  * swscale conversion followed by the RGB path.
  */
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "core/error.h"
 #include "image/warp.h"
@@ -92,8 +96,138 @@ typedef struct sink {
   float lut[256];
 } sink;
 
+/* OpenCV keeps the integer source coordinate as a saturated short. */
+static inline int sat_short(int v) { return v < -32768 ? -32768 : v > 32767 ? 32767 : v; }
+
 static inline double clamp_int_range(double v) {
   return v > 2147483647.0 ? 2147483647.0 : v < -2147483648.0 ? -2147483648.0 : v;
+}
+
+/* cvRound: nearest, ties to even (the default SSE rounding mode). */
+static inline int round_even(double v) {
+#if defined(__SSE2__)
+  return _mm_cvtsd_si32(_mm_set_sd(v));
+#else
+  return (int)lrint(v);
+#endif
+}
+
+/* Bilinear sample of one source pixel neighbourhood, OpenCV's fixed point:
+ * (Σ p·a·b + 512) >> 10 with a, b the 1/32 weights (coefficients ·32 sum to
+ * 2^15, rounding (+2^14) >> 15). Border: zero or replicate. */
+static inline void sample_border(const vp_frame *s, const layout *L, int zero, int X, int Y,
+                                 uint8_t *out) {
+  const int W = s->width, H = s->height;
+  const int sx = sat_short(X >> TAB_BITS), sy = sat_short(Y >> TAB_BITS);
+  const int fx = X & (TAB_SIZE - 1), fy = Y & (TAB_SIZE - 1);
+  if (zero && (sx >= W || sx + 1 < 0 || sy >= H || sy + 1 < 0)) {
+    out[0] = out[1] = out[2] = 0;
+    return;
+  }
+  const int wq[4] = {(TAB_SIZE - fx) * (TAB_SIZE - fy), fx * (TAB_SIZE - fy), (TAB_SIZE - fx) * fy,
+                     fx * fy};
+  int acc0 = 0, acc1 = 0, acc2 = 0;
+  for (int q = 0; q < 4; q++) {
+    if (wq[q] == 0) continue;
+    int px = sx + (q & 1), py = sy + (q >> 1);
+    if (zero) {
+      if (px < 0 || px >= W || py < 0 || py >= H) continue;
+    } else {
+      px = px < 0 ? 0 : px >= W ? W - 1 : px;
+      py = py < 0 ? 0 : py >= H ? H - 1 : py;
+    }
+    int c[3];
+    if (L->bpp) {
+      const uint8_t *pp = s->data[0] + (size_t)py * s->linesize[0] + (size_t)px * L->bpp;
+      c[0] = pp[L->r]; c[1] = pp[L->g]; c[2] = pp[L->b];
+    } else {
+      fetch_yuv(s, px, py, L->yuv_full, c);
+    }
+    acc0 += c[0] * wq[q];
+    acc1 += c[1] * wq[q];
+    acc2 += c[2] * wq[q];
+  }
+  out[0] = (uint8_t)((acc0 + 512) >> 10);
+  out[1] = (uint8_t)((acc1 + 512) >> 10);
+  out[2] = (uint8_t)((acc2 + 512) >> 10);
+}
+
+/* Packed formats with constant layout: the interior needs no border checks. */
+static inline __attribute__((always_inline)) void row_packed(const vp_frame *s, const int bpp,
+                                                             const int ro, const int go,
+                                                             const int bo, int zero,
+                                                             const int *Xs, const int *Ys, int n,
+                                                             uint8_t *rgb) {
+  const int W = s->width, H = s->height, ls = s->linesize[0];
+  const uint8_t *base = s->data[0];
+  layout L = {bpp, ro, go, bo, 0};
+  for (int x = 0; x < n; x++) {
+    const int X = Xs[x], Y = Ys[x];
+    const int sx = X >> TAB_BITS, sy = Y >> TAB_BITS;
+    if ((unsigned)sx < (unsigned)(W - 1) && (unsigned)sy < (unsigned)(H - 1)) {
+      const int fx = X & (TAB_SIZE - 1), fy = Y & (TAB_SIZE - 1);
+      const int w00 = (TAB_SIZE - fx) * (TAB_SIZE - fy), w01 = fx * (TAB_SIZE - fy);
+      const int w10 = (TAB_SIZE - fx) * fy, w11 = fx * fy;
+      const uint8_t *a = base + (size_t)sy * ls + (size_t)sx * bpp, *b = a + ls;
+      rgb[3 * x + 0] = (uint8_t)((a[ro] * w00 + a[bpp + ro] * w01 + b[ro] * w10 + b[bpp + ro] * w11 + 512) >> 10);
+      rgb[3 * x + 1] = (uint8_t)((a[go] * w00 + a[bpp + go] * w01 + b[go] * w10 + b[bpp + go] * w11 + 512) >> 10);
+      rgb[3 * x + 2] = (uint8_t)((a[bo] * w00 + a[bpp + bo] * w01 + b[bo] * w10 + b[bpp + bo] * w11 + 512) >> 10);
+    } else {
+      sample_border(s, &L, zero, X, Y, rgb + 3 * x);
+    }
+  }
+}
+
+static void row_generic(const vp_frame *s, const layout *L, int zero, const int *Xs,
+                        const int *Ys, int n, uint8_t *rgb) {
+  for (int x = 0; x < n; x++) sample_border(s, L, zero, Xs[x], Ys[x], rgb + 3 * x);
+}
+
+/* YUV 4:2:0: interior pixels convert their four neighbours through tables
+ * (the same 16.16 BT.601 arithmetic as yuv_to_rgb, precomputed per value). */
+typedef struct yuv_tables {
+  int y[256], rv[256], gu[256], gv[256], bu[256];
+} yuv_tables;
+
+static void yuv_tables_init(yuv_tables *t, int full) {
+  for (int i = 0; i < 256; i++) {
+    const int d = i - 128;
+    t->y[i] = full ? (i << 16) + 32768 : (i - 16) * 76309 + 32768;
+    t->rv[i] = (full ? 91881 : 104597) * d;
+    t->gu[i] = -(full ? 22554 : 25675) * d;
+    t->gv[i] = -(full ? 46802 : 53279) * d;
+    t->bu[i] = (full ? 116130 : 132201) * d;
+  }
+}
+
+static void row_yuv420(const vp_frame *s, const layout *L, const yuv_tables *t, int zero,
+                       const int *Xs, const int *Ys, int n, uint8_t *rgb) {
+  const int W = s->width, H = s->height;
+  const uint8_t *yp = s->data[0], *up = s->data[1], *vp = s->data[2];
+  const int ly = s->linesize[0], lu = s->linesize[1], lv = s->linesize[2];
+  for (int x = 0; x < n; x++) {
+    const int X = Xs[x], Y = Ys[x];
+    const int sx = X >> TAB_BITS, sy = Y >> TAB_BITS;
+    if (!((unsigned)sx < (unsigned)(W - 1) && (unsigned)sy < (unsigned)(H - 1))) {
+      sample_border(s, L, zero, X, Y, rgb + 3 * x);
+      continue;
+    }
+    const int fx = X & (TAB_SIZE - 1), fy = Y & (TAB_SIZE - 1);
+    const int w[4] = {(TAB_SIZE - fx) * (TAB_SIZE - fy), fx * (TAB_SIZE - fy), (TAB_SIZE - fx) * fy,
+                      fx * fy};
+    int a0 = 0, a1 = 0, a2 = 0;
+    for (int q = 0; q < 4; q++) {
+      const int px = sx + (q & 1), py = sy + (q >> 1);
+      const int yy = t->y[yp[(size_t)py * ly + px]];
+      const int u = up[(size_t)(py >> 1) * lu + (px >> 1)], v = vp[(size_t)(py >> 1) * lv + (px >> 1)];
+      a0 += clamp_u8((yy + t->rv[v]) >> 16) * w[q];
+      a1 += clamp_u8((yy + t->gu[u] + t->gv[v]) >> 16) * w[q];
+      a2 += clamp_u8((yy + t->bu[u]) >> 16) * w[q];
+    }
+    rgb[3 * x + 0] = (uint8_t)((a0 + 512) >> 10);
+    rgb[3 * x + 1] = (uint8_t)((a1 + 512) >> 10);
+    rgb[3 * x + 2] = (uint8_t)((a2 + 512) >> 10);
+  }
 }
 
 static vp_status warp(const vp_frame *src, const vp__warp_params *p, sink *k) {
@@ -133,80 +267,63 @@ static vp_status warp(const vp_frame *src, const vp__warp_params *p, sink *k) {
   int bw0 = 1024 / bh0;
   if (bw0 > p->out_w) bw0 = p->out_w;
 
-  const int W = src->width, H = src->height;
   const int zero = p->border_zero;
-  const uint8_t *base = src->data[0];
-  const int ls = src->linesize[0];
+  /* Axis-aligned ROI (no rotation): X depends on the column only and Y on the
+   * row only, so both are computed once, with the same double expressions as
+   * the general path (the zero terms do not change the rounding). */
+  const bool separable = M1 == 0.0 && M3 == 0.0;
+  /* When every mapped coordinate (an affine map: extremes at the corners) is
+   * far inside the int range, the clamps can be skipped. */
+  bool in_range = true;
+  for (int c = 0; c < 4; c++) {
+    const double u = (c & 1) ? p->out_w : 0, v = (c & 2) ? p->out_h : 0;
+    if (fabs((M0 * u + M1 * v + M2) * TAB_SIZE) > 1e9 || fabs((M3 * u + M4 * v + M5) * TAB_SIZE) > 1e9)
+      in_range = false;
+  }
+  const int n = p->out_w;
+  int *buf = malloc(sizeof(int) * 2 * (size_t)n + (size_t)n * 3 + 16);
+  if (!buf) return vp__error(VP_ENOMEM, "warp: %d columns", n);
+  int *Xs = buf, *Ys = buf + n;
+  yuv_tables yt;
+  if (L.bpp == 0) yuv_tables_init(&yt, L.yuv_full);
+  uint8_t *rgb = (uint8_t *)(buf + 2 * n);
   for (int y = 0; y < p->out_h; y++) {
-    for (int xb = 0; xb < p->out_w; xb += bw0) {
-      const int bw = p->out_w - xb < bw0 ? p->out_w - xb : bw0;
-      const double X0 = M0 * xb + M1 * y + M2;
-      const double Y0 = M3 * xb + M4 * y + M5;
-      for (int x1 = 0; x1 < bw; x1++) {
-        const int X = (int)lrint(clamp_int_range((X0 + M0 * x1) * TAB_SIZE));
-        const int Y = (int)lrint(clamp_int_range((Y0 + M3 * x1) * TAB_SIZE));
-        int sx = X >> TAB_BITS, sy = Y >> TAB_BITS; /* arithmetic shift: floor */
-        const int fx = X & (TAB_SIZE - 1), fy = Y & (TAB_SIZE - 1);
-        /* OpenCV stores the integer coordinate as a saturated short. */
-        sx = sx < -32768 ? -32768 : sx > 32767 ? 32767 : sx;
-        sy = sy < -32768 ? -32768 : sy > 32767 ? 32767 : sy;
-        int rgb[3];
-        const size_t o = ((size_t)y * p->out_w + xb + x1) * 3;
-        if (zero && (sx >= W || sx + 1 < 0 || sy >= H || sy + 1 < 0)) {
-          rgb[0] = rgb[1] = rgb[2] = 0;
-        } else {
-          const int wq[4] = {(TAB_SIZE - fx) * (TAB_SIZE - fy), fx * (TAB_SIZE - fy),
-                             (TAB_SIZE - fx) * fy, fx * fy};
-          int acc0 = 0, acc1 = 0, acc2 = 0;
-          const int inside = sx >= 0 && sy >= 0 && sx + 1 < W && sy + 1 < H;
-          if (inside && L.bpp) {
-            const uint8_t *s0 = base + (size_t)sy * ls + (size_t)sx * L.bpp;
-            const uint8_t *s1 = s0 + ls;
-            const int bp = L.bpp;
-            acc0 = s0[L.r] * wq[0] + s0[bp + L.r] * wq[1] + s1[L.r] * wq[2] + s1[bp + L.r] * wq[3];
-            acc1 = s0[L.g] * wq[0] + s0[bp + L.g] * wq[1] + s1[L.g] * wq[2] + s1[bp + L.g] * wq[3];
-            acc2 = s0[L.b] * wq[0] + s0[bp + L.b] * wq[1] + s1[L.b] * wq[2] + s1[bp + L.b] * wq[3];
-          } else {
-            for (int q = 0; q < 4; q++) {
-              if (wq[q] == 0) continue;
-              int px = sx + (q & 1), py = sy + (q >> 1);
-              if (!inside) {
-                if (zero) {
-                  if (px < 0 || px >= W || py < 0 || py >= H) continue;
-                } else {
-                  px = px < 0 ? 0 : px >= W ? W - 1 : px;
-                  py = py < 0 ? 0 : py >= H ? H - 1 : py;
-                }
-              }
-              int c[3];
-              if (L.bpp) {
-                const uint8_t *s = base + (size_t)py * ls + (size_t)px * L.bpp;
-                c[0] = s[L.r]; c[1] = s[L.g]; c[2] = s[L.b];
-              } else {
-                fetch_yuv(src, px, py, L.yuv_full, c);
-              }
-              acc0 += c[0] * wq[q];
-              acc1 += c[1] * wq[q];
-              acc2 += c[2] * wq[q];
-            }
-          }
-          /* (Σ p·w·32 + 2^14) >> 15 with w·32 the OpenCV coefficients. */
-          rgb[0] = (acc0 + 512) >> 10;
-          rgb[1] = (acc1 + 512) >> 10;
-          rgb[2] = (acc2 + 512) >> 10;
-        }
-        if (k->f) {
-          k->f[o + 0] = k->lut[rgb[0]];
-          k->f[o + 1] = k->lut[rgb[1]];
-          k->f[o + 2] = k->lut[rgb[2]];
-        } else {
-          k->u8[o + 0] = (uint8_t)rgb[0];
-          k->u8[o + 1] = (uint8_t)rgb[1];
-          k->u8[o + 2] = (uint8_t)rgb[2];
+    /* Pass 1: fixed-point source coordinates of the row (tiles as OpenCV). */
+    if (!separable || y == 0) {
+      for (int xb = 0; xb < n; xb += bw0) {
+        const int bw = n - xb < bw0 ? n - xb : bw0;
+        const double X0 = M0 * xb + M1 * y + M2;
+        const double Y0 = M3 * xb + M4 * y + M5;
+        for (int x1 = 0; x1 < bw; x1++) {
+          const double fx = (X0 + M0 * x1) * TAB_SIZE, fy = (Y0 + M3 * x1) * TAB_SIZE;
+          Xs[xb + x1] = in_range ? round_even(fx) : (int)lrint(clamp_int_range(fx));
+          Ys[xb + x1] = in_range ? round_even(fy) : (int)lrint(clamp_int_range(fy));
         }
       }
+    } else {
+      const double fy = (M4 * y + M5) * TAB_SIZE;
+      const int Y = in_range ? round_even(fy) : (int)lrint(clamp_int_range(fy));
+      for (int x = 0; x < n; x++) Ys[x] = Y;
+    }
+    /* Pass 2: bilinear samples. */
+    switch (src->format) {
+      case VP_PIXFMT_RGB24: row_packed(src, 3, 0, 1, 2, zero, Xs, Ys, n, rgb); break;
+      case VP_PIXFMT_BGR24: row_packed(src, 3, 2, 1, 0, zero, Xs, Ys, n, rgb); break;
+      case VP_PIXFMT_RGBA: row_packed(src, 4, 0, 1, 2, zero, Xs, Ys, n, rgb); break;
+      case VP_PIXFMT_BGRA: row_packed(src, 4, 2, 1, 0, zero, Xs, Ys, n, rgb); break;
+      case VP_PIXFMT_YUV420P:
+      case VP_PIXFMT_YUVJ420P: row_yuv420(src, &L, &yt, zero, Xs, Ys, n, rgb); break;
+      default: row_generic(src, &L, zero, Xs, Ys, n, rgb); break;
+    }
+    const size_t o = (size_t)y * n * 3;
+    if (k->f) {
+      float *dst = k->f + o;
+      for (int i = 0; i < 3 * n; i++) dst[i] = k->lut[rgb[i]];
+    } else {
+      memcpy(k->u8 + o, rgb, (size_t)n * 3);
     }
   }
+  free(buf);
   return VP_OK;
 }
 

@@ -17,8 +17,8 @@
  *   after a gap so that pts stays monotonic.
  * - Audio packets are queued (under audio_lock) only while a sink is attached;
  *   the sink pops them from its own thread.
- * - Lock order: s->lock and s->audio_lock are never held together; the avframe
- *   cache lock is a leaf.
+ * - Lock order: s->lock before a pool's lock; s->audio_lock, s->stats_lock and
+ *   the avframe cache lock are leaves.
  */
 #include <ctype.h>
 #include <dirent.h>
@@ -138,7 +138,7 @@ struct vp_source {
   atomic_int discard;
   _Atomic int64_t deadline_ns; /* for the interrupt callback; 0 = none */
 
-  pthread_mutex_t lock; /* protects nothing but the back-off wait */
+  pthread_mutex_t lock; /* the back-off wait, and the s->conv pointer against interrupt() */
   pthread_cond_t wake;
 
   vp_status sticky;
@@ -222,8 +222,13 @@ void vp_source_stats_get(const vp_source *source, vp_source_stats *out) {
   vp_frame_pool_stats ps;
   vp_frame_pool_stats_get(s->shells, &ps);
   out->frame_allocations = ps.allocations;
+  pthread_mutex_lock(&s->lock);
   vp_frame_pool_stats_get(s->conv, &ps);
-  out->frame_allocations += ps.allocations + s->conv_allocations;
+  out->frame_allocations += ps.allocations;
+  pthread_mutex_unlock(&s->lock);
+  pthread_mutex_lock(&s->stats_lock);
+  out->frame_allocations += s->conv_allocations;
+  pthread_mutex_unlock(&s->stats_lock);
   if (s->avframes) {
     pthread_mutex_lock(&s->avframes->lock);
     out->frame_allocations += s->avframes->allocations;
@@ -332,7 +337,10 @@ static vp_status open_input(vp_source *s, bool first) {
       av_dict_set(&o, "video_size", b, 0);
     }
     if (s->opt.fps > 0) {
-      snprintf(b, sizeof b, "%.6g", s->opt.fps);
+      { /* as a fraction: independent of the C locale's decimal point */
+      AVRational q = av_d2q(s->opt.fps, 1001000);
+      snprintf(b, sizeof b, "%d/%d", q.num, q.den);
+    }
       av_dict_set(&o, "framerate", b, 0);
     }
     if (s->input_format) av_dict_set(&o, "input_format", s->input_format, 0);
@@ -342,7 +350,10 @@ static vp_status open_input(vp_source *s, bool first) {
   if (s->glob_pattern) av_dict_set(&o, "pattern_type", "glob", 0);
   if (s->info.kind == VP_SOURCE_IMAGE_SEQUENCE && s->opt.fps > 0) {
     char b[64];
-    snprintf(b, sizeof b, "%.6g", s->opt.fps);
+    { /* as a fraction: independent of the C locale's decimal point */
+      AVRational q = av_d2q(s->opt.fps, 1001000);
+      snprintf(b, sizeof b, "%d/%d", q.num, q.den);
+    }
     av_dict_set(&o, "framerate", b, 0);
   }
 
@@ -517,6 +528,12 @@ vp_status vp_source_open(const char *url, const vp_source_options *options, vp_s
       goto fail;
     }
     s->url = strdup(url);
+  } else if (s->format_name && av_find_input_format(s->format_name) &&
+             (av_find_input_format(s->format_name)->flags & AVFMT_NOFILE)) {
+    /* A device or generator named by format (lavfi, x11grab, pulse...): no
+     * file to check. Generators run as fast as they are read; devices are live. */
+    s->info.kind = strcmp(s->format_name, "lavfi") == 0 ? VP_SOURCE_FILE : VP_SOURCE_CAMERA;
+    s->url = strdup(url);
   } else if (strncmp(url, "pipe:", 5) == 0) {
     s->info.kind = VP_SOURCE_FILE;
     s->url = strdup(url);
@@ -613,9 +630,9 @@ void vp_source_interrupt(vp_source *s) {
   atomic_store(&s->interrupted, true);
   pthread_mutex_lock(&s->lock);
   pthread_cond_broadcast(&s->wake);
-  pthread_mutex_unlock(&s->lock);
   vp_frame_pool_cancel(s->shells);
   vp_frame_pool_cancel(s->conv);
+  pthread_mutex_unlock(&s->lock);
 }
 
 void vp_source_set_discard(vp_source *s, vp_source_discard d) {
@@ -758,6 +775,7 @@ static vp_status deliver(vp_source *s, vp_frame **out) {
     pts_ns += s->pts_offset_ns;
   }
   uint32_t flags = av->key_frame ? VP_FRAME_FLAG_KEY : 0;
+  const int color_space = av->colorspace, color_range = av->color_range;
   vp_pixfmt nat = vp__pixfmt_from_av((enum AVPixelFormat)av->format);
   vp_pixfmt want = s->opt.pixfmt != VP_PIXFMT_NONE ? s->opt.pixfmt : (nat != VP_PIXFMT_NONE ? nat : VP_PIXFMT_RGB24);
   vp_frame *f = NULL;
@@ -787,18 +805,23 @@ static vp_status deliver(vp_source *s, vp_frame **out) {
       if (s->conv) {
         vp_frame_pool_stats ps;
         vp_frame_pool_stats_get(s->conv, &ps);
-        s->conv_allocations += ps.allocations;
+        stats_add(s, &s->conv_allocations, ps.allocations);
       }
-      vp_frame_pool_destroy(s->conv); /* frames still out stay valid */
-      s->conv = NULL;
       vp_frame_pool_options po = vp_frame_pool_options_default();
       po.width = av->width;
       po.height = av->height;
       po.format = want;
       po.capacity = s->opt.pool_capacity;
       po.blocking = true;
-      if ((st = vp_frame_pool_create(&po, &s->conv))) return st;
-      if (atomic_load(&s->interrupted)) vp_frame_pool_cancel(s->conv);
+      vp_frame_pool *np = NULL;
+      if ((st = vp_frame_pool_create(&po, &np))) return st;
+      /* Swap under s->lock: vp_source_interrupt() cancels s->conv from another thread. */
+      pthread_mutex_lock(&s->lock);
+      vp_frame_pool *old = s->conv;
+      s->conv = np;
+      if (atomic_load(&s->interrupted)) vp_frame_pool_cancel(np);
+      pthread_mutex_unlock(&s->lock);
+      vp_frame_pool_destroy(old); /* frames still out stay valid */
       s->conv_w = av->width;
       s->conv_h = av->height;
       s->conv_fmt = want;
@@ -815,6 +838,9 @@ static vp_status deliver(vp_source *s, vp_frame **out) {
     }
     av_frame_unref(av);
   }
+  /* Converted frames are RGB (or the asked format, limited range); native ones
+   * keep the stream's matrix and range for later conversions. */
+  if (want == nat) vp__frame_set_color(f, color_space, color_range);
   f->seq = s->seq++;
   f->capture_ns = vp_time_ns();
   f->deadline_ns = INT64_MAX;

@@ -125,17 +125,20 @@ static vp_status find_tarball(const char *d, char *out, size_t size, const char 
   DIR *dh = opendir(d);
   if (!dh) return vp__error(VP_EIO, "cannot read %s: %s", d, strerror(errno));
   int found = 0;
+  char name[256] = "";
   struct dirent *de;
   while ((de = readdir(dh))) {
     size_t n = strlen(de->d_name);
-    if (n > 4 && !strcmp(de->d_name + n - 4, ".tgz")) {
+    if (n > 4 && n < sizeof name && !strcmp(de->d_name + n - 4, ".tgz")) {
       found++;
-      snprintf(out, size, "%s/%s", d, de->d_name);
+      memcpy(name, de->d_name, n + 1);
     }
   }
   closedir(dh);
   if (found != 1)
     return vp__error(VP_EIO, "`npm pack %s` left %d tarballs instead of one", pkg, found);
+  if (snprintf(out, size, "%s/%s", d, name) >= (int)size)
+    return vp__error(VP_ERANGE, "temporary path too long");
   return VP_OK;
 }
 
@@ -252,9 +255,10 @@ static vp_status fetch_package(fetch_ctx *c, int pi) {
   if (mkdir(work, 0700) || mkdir(x, 0700))
     return vp__error(VP_EIO, "cannot create %s: %s", work, strerror(errno));
 
+  /* --prefer-offline: npm's cache may serve the tarball; its SHA-256 is checked anyway. */
   progress(c, "%s: npm pack", spec);
   const char *npm = c->opt->npm ? c->opt->npm : "npm";
-  char *npm_argv[] = {(char *)npm, "pack", "--silent", spec, NULL};
+  char *npm_argv[] = {(char *)npm, "pack", "--silent", "--prefer-offline", spec, NULL};
   vp_status st = run(work, npm_argv, log);
   if (st) return st;
   if ((st = find_tarball(work, tgz, sizeof tgz, spec))) return st;

@@ -1,35 +1,12 @@
 /* Helpers shared by the task implementations (layer: tasks). */
-#include <stdio.h>
-#include <stdlib.h>
-
 #include "core/error.h"
 #include "tasks/task_common.h"
 
 vp_status vp__task_model_load(const char *name, const char *models_dir,
                               const char *explicit_path, vp_model **out) {
   if (explicit_path) return vp_model_create_from_file(explicit_path, out);
-  char path[4096];
-  int n;
-  const char *env = getenv("VPIPE_MODELS");
-  const char *xdg = getenv("XDG_DATA_HOME");
-  const char *home = getenv("HOME");
-  if (models_dir)
-    n = snprintf(path, sizeof path, "%s/%s.tflite", models_dir, name);
-  else if (env && *env)
-    n = snprintf(path, sizeof path, "%s/%s.tflite", env, name);
-  else if (xdg && *xdg)
-    n = snprintf(path, sizeof path, "%s/vpipe/models/%s.tflite", xdg, name);
-  else if (home && *home)
-    n = snprintf(path, sizeof path, "%s/.local/share/vpipe/models/%s.tflite", home, name);
-  else
-    return vp__error(VP_ENOENT, "model %s: no models folder (set VPIPE_MODELS)", name);
-  if (n < 0 || (size_t)n >= sizeof path)
-    return vp__error(VP_ERANGE, "model %s: path too long", name);
-  vp_status st = vp_model_create_from_file(path, out);
-  if (st == VP_ENOENT)
-    return vp__error(st, "model %s not found at %s (fetch it with `vpipe models fetch`)", name,
-                     path);
-  return st;
+  /* The model store: checks the pinned SHA-256 and says how to fetch. */
+  return vp_model_create_by_name(name, models_dir, out);
 }
 
 vp_status vp__task_session_create(const vp_model *model, int32_t num_threads,

@@ -5,9 +5,8 @@
 #include "vpipe/model.h"
 #include "vpipe/tasks.h"
 
-/* Load model @p name: from @p explicit_path if given, else
- * <models_dir>/<name>.tflite, where a NULL models_dir means $VPIPE_MODELS,
- * $XDG_DATA_HOME/vpipe/models or ~/.local/share/vpipe/models. */
+/* Load model @p name: from @p explicit_path if given, else from the model
+ * store (vp_model_create_by_name; @p models_dir NULL means vp_models_dir()). */
 vp_status vp__task_model_load(const char *name, const char *models_dir,
                               const char *explicit_path, vp_model **out);
 

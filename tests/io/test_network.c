@@ -262,9 +262,36 @@ static void test_protocol(const char *name, const char *send_url, const char *re
   stop_server(idx);
 }
 
+/* Stats and interrupt from another thread while the reader converts frames
+ * (an endless generator, so only the interrupt ends it). */
+static void test_interrupt_converting(void) {
+  vp_source_options o = vp_source_options_default();
+  o.format = "lavfi";
+  o.pixfmt = VP_PIXFMT_RGB24;
+  o.pool_capacity = 2;
+  vp_source *s = NULL;
+  CHECK_STATUS(vp_source_open("testsrc2=size=64x48:rate=1000", &o, &s), VP_OK);
+  if (!s) return;
+  reader r = {.s = s};
+  pthread_t t;
+  pthread_create(&t, NULL, reader_main, &r);
+  vp_source_stats st;
+  do {
+    vp_source_stats_get(s, &st);
+    usleep(1000);
+  } while (st.frames < 50);
+  vp_source_interrupt(s);
+  pthread_join(t, NULL);
+  CHECK_STATUS(r.end, VP_ECANCELED);
+  vp_source_stats_get(s, &st);
+  CHECK(st.frame_allocations <= 2);
+  vp_source_close(s);
+}
+
 int main(void) {
   if (!vp_test_have_ffmpeg()) return vp_test_skip_or_fail("ffmpeg/ffprobe CLI");
   tmp = vp_test_tmpdir();
+  test_interrupt_converting();
   port = 20000 + (int)(getpid() % 20000);
   snprintf(url, sizeof url, "http://127.0.0.1:%d/live.ts", port);
   test_reconnect();

@@ -120,10 +120,11 @@ static void test_hand_dedup(void) {
     e[i] = a[i];
   }
   /* baseline of a: wrist (30,70), index MCP 5 (30,32), pinky MCP 17 (34,36):
-   * max distance 38 px -> threshold 7.6 px. d: 11 landmarks moved by 10 px
-   * (10 still match: suppressed); e: 12 moved (9 match: kept). */
-  for (int i = 1; i <= 11; i++) d[i].y += 0.1f;
-  for (int i = 1; i <= 12; i++) e[i].y += 0.1f;
+   * max distance 38 px -> threshold 7.6 px. d: 11 landmarks moved 10 px right
+   * (10 still match, box IoU 0.44 > 0.2: suppressed); e: 12 moved (9 match,
+   * IoU 0.44 <= 0.5: kept). */
+  for (int i = 1; i <= 11; i++) d[i].x += 0.1f;
+  for (int i = 1; i <= 12; i++) e[i].x += 0.1f;
   const vp_landmark *hands[5] = {a, b, c, d, e};
   bool sup[5];
   int32_t kept = vp__hand_dedup(hands, 3, 100, 100, sup);
@@ -136,6 +137,16 @@ static void test_hand_dedup(void) {
   const vp_landmark *h3[2] = {a, e};
   kept = vp__hand_dedup(h3, 2, 100, 100, sup);
   CHECK_INT_EQ(kept, 2);
+  /* vpipe's extra rule: every landmark 10 px lower (none within 7.6 px) but
+   * the boxes (8 x 40 px) overlap by IoU 30/50 = 0.6 > 0.5: a duplicate. */
+  vp_landmark g[21];
+  for (int i = 0; i < 21; i++) {
+    g[i] = a[i];
+    g[i].y += 0.1f;
+  }
+  const vp_landmark *h5[2] = {a, g};
+  kept = vp__hand_dedup(h5, 2, 100, 100, sup);
+  CHECK_INT_EQ(kept, 1);
   /* Order matters: the first of a duplicate pair is kept. */
   const vp_landmark *h4[2] = {b, a};
   vp__hand_dedup(h4, 2, 100, 100, sup);
