@@ -153,6 +153,9 @@ struct vp_source {
   int64_t gap_wall_ns;
   int64_t frames_decoded; /* including corrupt ones */
   bool ever_discarded;    /* frames were skipped on purpose: no truncation check */
+  bool registered;
+  atomic_int ffmpeg_errors; /* errors FFmpeg logged for this input's demuxer/decoder */
+  char first_ffmpeg_error[160]; /* under registry_lock */
   char damage[256];
 
   vp_source_stats stats;
@@ -236,6 +239,66 @@ void vp_source_stats_get(const vp_source *source, vp_source_stats *out) {
   }
 }
 
+/* ---- FFmpeg's error messages, attributed to the source they concern -------
+ * FFmpeg reports damage it conceals (resynchronised demuxers, concealed
+ * macroblocks) only in its log. The log hook maps a message's context back to
+ * its source through the contexts' opaque field, trusted only for sources in
+ * this registry (other FFmpeg users in the process may set opaque too). */
+static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
+static vp_source **registry;
+static int registry_n, registry_cap;
+
+static void on_ffmpeg_error(void *avcl, const char *message) {
+  const AVClass *cls = *(const AVClass **)avcl;
+  void *opaque = NULL;
+  if (cls == avformat_get_class()) opaque = ((AVFormatContext *)avcl)->opaque;
+  else if (cls == avcodec_get_class()) opaque = ((AVCodecContext *)avcl)->opaque;
+  if (!opaque) return;
+  pthread_mutex_lock(&registry_lock);
+  for (int i = 0; i < registry_n; i++)
+    if (registry[i] == opaque) {
+      vp_source *s = opaque;
+      if (atomic_fetch_add(&s->ffmpeg_errors, 1) == 0)
+        snprintf(s->first_ffmpeg_error, sizeof s->first_ffmpeg_error, "%s", message);
+      break;
+    }
+  pthread_mutex_unlock(&registry_lock);
+}
+
+static bool registry_add(vp_source *s) {
+  pthread_mutex_lock(&registry_lock);
+  if (registry_n == registry_cap) {
+    int cap = registry_cap ? registry_cap * 2 : 8;
+    vp_source **r = realloc(registry, sizeof *r * (size_t)cap);
+    if (!r) {
+      pthread_mutex_unlock(&registry_lock);
+      return false;
+    }
+    registry = r;
+    registry_cap = cap;
+  }
+  registry[registry_n++] = s;
+  vp__ffmpeg_set_error_hook(on_ffmpeg_error);
+  pthread_mutex_unlock(&registry_lock);
+  return true;
+}
+
+static void registry_remove(vp_source *s) {
+  pthread_mutex_lock(&registry_lock);
+  for (int i = 0; i < registry_n; i++)
+    if (registry[i] == s) {
+      registry[i] = registry[--registry_n];
+      break;
+    }
+  if (registry_n == 0) {
+    vp__ffmpeg_set_error_hook(NULL);
+    free(registry);
+    registry = NULL;
+    registry_cap = 0;
+  }
+  pthread_mutex_unlock(&registry_lock);
+}
+
 /* ---- input classification ------------------------------------------------ */
 
 static bool has_scheme(const char *url) {
@@ -294,11 +357,17 @@ static vp_status directory_glob(const char *dir, char **out) {
     if (bi < 0 || counts[i] > counts[bi]) bi = i;
   if (bi < 0) return vp__error(VP_ENOENT, "directory '%s' holds no images (png, jpg, ppm, ...)", dir);
   snprintf(best, sizeof best, "%s", exts[bi]);
-  size_t len = strlen(dir) + strlen(best) + 8;
+  size_t len = 2 * strlen(dir) + strlen(best) + 8;
   char *g = malloc(len);
   if (!g) return vp__error(VP_ENOMEM, "source: out of memory");
-  /* Glob special characters in the directory name would be misread. */
-  snprintf(g, len, "%s%s*.%s", dir, dir[strlen(dir) - 1] == '/' ? "" : "/", best);
+  /* Escape glob's special characters in the directory name. */
+  size_t o = 0;
+  for (const char *c = dir; *c; c++) {
+    if (strchr("*?[]\\", *c)) g[o++] = '\\';
+    g[o++] = *c;
+  }
+  g[o] = 0;
+  snprintf(g + o, len - o, "%s*.%s", o && g[o - 1] == '/' ? "" : "/", best);
   *out = g;
   return VP_OK;
 }
@@ -364,6 +433,7 @@ static vp_status open_input(vp_source *s, bool first) {
   }
   s->fmt->interrupt_callback.callback = interrupt_cb;
   s->fmt->interrupt_callback.opaque = s;
+  s->fmt->opaque = s;
   arm_deadline(s);
   int r = avformat_open_input(&s->fmt, s->url, ifmt, &o); /* frees fmt on failure */
   av_dict_free(&o);
@@ -401,8 +471,9 @@ static vp_status open_input(vp_source *s, bool first) {
   }
   avcodec_parameters_to_context(s->dec, st->codecpar);
   s->dec->pkt_timebase = st->time_base;
+  s->dec->opaque = s;
   bool live = s->info.kind == VP_SOURCE_NETWORK || s->info.kind == VP_SOURCE_CAMERA;
-  s->dec->thread_count = s->opt.decode_threads > 0 ? s->opt.decode_threads : 0;
+  s->dec->thread_count = vp__codec_threads(s->opt.decode_threads);
   s->dec->thread_type = live ? FF_THREAD_SLICE : (FF_THREAD_FRAME | FF_THREAD_SLICE);
   r = avcodec_open2(s->dec, codec, NULL);
   if (r < 0) {
@@ -494,6 +565,7 @@ vp_status vp_source_open(const char *url, const vp_source_options *options, vp_s
   pthread_cond_init(&s->wake, NULL);
   pthread_mutex_init(&s->stats_lock, NULL);
   pthread_mutex_init(&s->audio_lock, NULL);
+  s->registered = registry_add(s);
   s->url_in = strdup(url);
   s->format_name = dup_or_null(o.format);
   s->input_format = dup_or_null(o.input_format);
@@ -517,8 +589,12 @@ vp_status vp_source_open(const char *url, const vp_source_options *options, vp_s
 
   /* Classify. */
   if (strcmp(url, "-") == 0) url = "pipe:0"; /* standard input */
+  /* file: URLs name local paths (FFmpeg opens them as they are). */
+  const char *local = url;
+  if (strncmp(local, "file://", 7) == 0) local += 7;
+  else if (strncmp(local, "file:", 5) == 0) local += 5;
   struct stat sb;
-  bool exists = stat(url, &sb) == 0;
+  bool exists = stat(local, &sb) == 0;
   if (strncmp(url, "/dev/video", 10) == 0 ||
       (s->format_name && (strcmp(s->format_name, "v4l2") == 0 || strcmp(s->format_name, "video4linux2") == 0))) {
     s->info.kind = VP_SOURCE_CAMERA;
@@ -542,7 +618,7 @@ vp_status vp_source_open(const char *url, const vp_source_options *options, vp_s
     s->url = strdup(url);
   } else if (exists && S_ISDIR(sb.st_mode)) {
     s->info.kind = VP_SOURCE_IMAGE_SEQUENCE;
-    if ((st = directory_glob(url, &s->url))) goto fail;
+    if ((st = directory_glob(local, &s->url))) goto fail;
     s->glob_pattern = true;
     if (!s->format_name) s->format_name = strdup("image2");
   } else if (!exists && (strpbrk(url, "*?[") != NULL)) {
@@ -591,6 +667,7 @@ fail:
 void vp_source_close(vp_source *s) {
   if (!s) return;
   close_input(s);
+  if (s->registered) registry_remove(s);
   av_packet_free(&s->pkt);
   av_frame_free(&s->frame);
   vp_frame_pool_destroy(s->shells);
@@ -783,7 +860,8 @@ static vp_status deliver(vp_source *s, vp_frame **out) {
   /* Zero copy only when nobody else holds the buffers: a reference frame the
    * decoder keeps must not be drawn on, so those are copied (vp_frame_is_writable
    * then stays true to its word). */
-  if (want == nat && has_padding(av, nat) && av_frame_is_writable(av)) {
+  bool exclusive = av_frame_is_writable(av);
+  if (want == nat && has_padding(av, nat) && (exclusive || s->opt.shared_buffers)) {
     if ((st = vp_frame_pool_get(s->shells, &f))) return st;
     AVFrame *keep = cache_get(s->avframes);
     if (!keep) {
@@ -800,6 +878,7 @@ static vp_status deliver(vp_source *s, vp_frame **out) {
       f->linesize[p] = keep->linesize[p];
     }
     vp__frame_set_release(f, release_avframe, keep);
+    if (!exclusive) vp__frame_set_readonly(f);
   } else {
     if (!s->conv || s->conv_w != av->width || s->conv_h != av->height || s->conv_fmt != want) {
       if (s->conv) {
@@ -868,12 +947,26 @@ static vp_status finish(vp_source *s) {
                                     (long long)s->seq, vp__averr(s->read_error, eb, sizeof eb),
                                     s->damage[0] ? "; " : "", s->damage));
   }
+  char expect_txt[64] = "";
+  if (s->info.frame_count > 0)
+    snprintf(expect_txt, sizeof expect_txt, " of about %lld", (long long)s->info.frame_count);
   if (st.decode_errors || st.corrupt_frames) {
     return fail_sticky(s, vp__error(VP_EFORMAT,
                                     "input '%s' is damaged: %lld packet(s) failed to decode, %lld corrupt "
-                                    "frame(s) dropped, %lld good frames delivered%s%s",
+                                    "frame(s) dropped, %lld good frames delivered%s%s%s",
                                     s->url_in, (long long)st.decode_errors, (long long)st.corrupt_frames,
-                                    (long long)s->seq, s->damage[0] ? "; first error: " : "", s->damage));
+                                    (long long)s->seq, expect_txt, s->damage[0] ? "; first error: " : "", s->damage));
+  }
+  int ff_errors = atomic_load(&s->ffmpeg_errors);
+  if (ff_errors > 0 && (s->info.kind == VP_SOURCE_FILE || s->info.kind == VP_SOURCE_IMAGE_SEQUENCE)) {
+    char first[160];
+    pthread_mutex_lock(&registry_lock);
+    snprintf(first, sizeof first, "%s", s->first_ffmpeg_error);
+    pthread_mutex_unlock(&registry_lock);
+    return fail_sticky(s, vp__error(VP_EFORMAT,
+                                    "input '%s' is damaged: FFmpeg reported %d error(s) (first: %s); %lld good "
+                                    "frames delivered%s",
+                                    s->url_in, ff_errors, first, (long long)s->seq, expect_txt));
   }
   if (expected > 0 && s->frames_decoded < expected && !s->ever_discarded) {
     return fail_sticky(s, vp__error(VP_EFORMAT, "input '%s' is truncated: %lld of %lld frames decoded", s->url_in,
