@@ -23,7 +23,8 @@
  * drop-oldest (default for live sources) or drop-newest. Frames stay in order.
  * End of stream travels through the queues as a status.
  *
- * Minimal use:
+ * Minimal use (a complete program with a source, a task stage and a sink is
+ * examples/pipeline_stages.c):
  * @code
  *   vp_pipeline_options o = vp_pipeline_options_default();
  *   vp_pipeline *p;

@@ -211,6 +211,9 @@ int vp_cmd_run(int argc, char **argv) {
   /* Tasks see the exact RGB24 pixels MediaPipe was given (swscale, on the
    * source's worker). */
   if (a.task && a.task_pixfmt == 0) so.pixfmt = VP_PIXFMT_RGB24;
+  /* Pass-through: no stage draws, so decoder buffers go out without a copy
+   * (read-only frames). Tasks render onto frames: they keep writable ones. */
+  if (!a.task) so.shared_buffers = true;
   so.on_event = vp_run_source_event;
   so.event_user = &io;
   if (vp_source_open(a.input, &so, &io.source) != VP_OK) {
@@ -244,10 +247,21 @@ int vp_cmd_run(int argc, char **argv) {
   po.adaptive_rate = a.adaptive_rate == 0;
   po.rate.min_fps = a.fps_range[0];
   po.rate.max_fps = a.fps_range[1];
+  po.rate.low_sigma_ms = a.rate_sigma[0];
+  po.rate.high_sigma_ms = a.rate_sigma[1];
+  po.jitter.window = a.jitter_window;
+  if (po.jitter.min_intervals > a.jitter_window) po.jitter.min_intervals = a.jitter_window;
+  po.jitter.sigma_factor = a.jitter_factor;
+  po.jitter.stall_ms = a.stall_ms;
+  po.jitter.stall_count = a.stall_count;
   po.decode_skipped = a.output != NULL;
   po.on_event = log_event;
-  if (vp_pipeline_create(&po, &p) != VP_OK ||
-      vp_pipeline_add(p, &vp_run_source_class, &io, &io.source_stage) != VP_OK ||
+  if (vp_pipeline_create(&po, &p) != VP_OK) { /* only option combinations fail here */
+    fprintf(stderr, "vpipe run: %s\n", vp_last_error());
+    rc = 2;
+    goto done;
+  }
+  if (vp_pipeline_add(p, &vp_run_source_class, &io, &io.source_stage) != VP_OK ||
       (io.jsonl && vp_pipeline_add(p, &vp_run_jsonl_class, &io, NULL) != VP_OK) ||
       (io.video && vp_pipeline_add(p, &vp_run_video_class, &io, NULL) != VP_OK)) {
     fprintf(stderr, "vpipe run: %s\n", vp_last_error());

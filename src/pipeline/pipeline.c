@@ -243,14 +243,19 @@ void vp_stage_post_event(vp_stage *st, vp_event_type type, double value, double 
   post_event(st->p, &e);
 }
 
-/* Move events not yet delivered into the packet that is about to reach the sinks. */
+/* Move the events of this frame and of earlier ones (dropped frames' events
+ * travel with the next frame that reaches the sinks) into the packet about to
+ * reach the sinks. Events of later frames wait for their frame. */
 static void attach_events(vp_pipeline *p, vp_packet *pkt) {
   pthread_mutex_lock(&p->lock);
-  int32_t n = p->n_pending;
-  if (n > VP_PACKET_MAX_EVENTS - pkt->n_events) n = VP_PACKET_MAX_EVENTS - pkt->n_events;
-  for (int32_t i = 0; i < n; i++) pkt->events[pkt->n_events++] = p->pending[i];
-  memmove(p->pending, p->pending + n, (size_t)(p->n_pending - n) * sizeof p->pending[0]);
-  p->n_pending -= n;
+  int32_t kept = 0;
+  for (int32_t i = 0; i < p->n_pending; i++) {
+    if (p->pending[i].seq <= pkt->seq && pkt->n_events < VP_PACKET_MAX_EVENTS)
+      pkt->events[pkt->n_events++] = p->pending[i];
+    else
+      p->pending[kept++] = p->pending[i];
+  }
+  p->n_pending = kept;
   pthread_mutex_unlock(&p->lock);
 }
 
@@ -488,7 +493,10 @@ static void *stage_worker_main(void *arg) {
   vp_status fs = flush_stages(w);
   if (w->out) {
     vp_status close_st = end;
-    if (close_st == VP_EOF && (failed || fs)) close_st = p->status ? p->status : VP_EIO;
+    if (close_st == VP_EOF && (failed || fs)) {
+      close_st = vp_pipeline_status(p);
+      if (close_st == VP_OK) close_st = VP_EIO;
+    }
     vp__queue_close(w->out, close_st);
   }
   worker_finished(p);
@@ -504,7 +512,11 @@ static void *source_worker_main(void *arg) {
   const double budget_ns = p->o.latency_budget_ms * 1e6;
   while (!atomic_load(&p->stop)) {
     if (p->o.max_frames > 0 && n >= p->o.max_frames) break;
-    vp_source_hint hint = {.skip_before_pts_ns = p->rate ? vp_rate_controller_next_due(p->rate) : INT64_MIN,
+    /* The controller runs on stream time only for files: only then can its
+     * schedule be given as a pts hint. */
+    vp_source_hint hint = {.skip_before_pts_ns = p->rate && !p->info.live
+                                                     ? vp_rate_controller_next_due(p->rate)
+                                                     : INT64_MIN,
                            .pixels_needed = p->o.decode_skipped};
     vp_frame *frame = NULL;
     vp__error_clear();

@@ -193,7 +193,10 @@ static vp_status sink_process(vp_stage *st, vp_packet *pkt) {
   if (!(pkt->flags & VP_FRAME_FLAG_SKIPPED) && (!r || *r != pkt->seq)) h->bad_results++;
   if (!pkt->frame || pkt->frame->seq != pkt->seq || pkt->frame->data[0][0] != (uint8_t)(pkt->seq & 0xff))
     h->bad_results++;
-  for (int i = 0; i < pkt->n_events; i++) h->events[pkt->events[i].type]++;
+  for (int i = 0; i < pkt->n_events; i++) {
+    h->events[pkt->events[i].type]++;
+    if (pkt->events[i].seq > pkt->seq) h->bad_results++; /* never ahead of its frame */
+  }
   pthread_cond_broadcast(&h->cond);
   pthread_mutex_unlock(&h->lock);
   return VP_OK;
@@ -454,6 +457,7 @@ static void test_events_and_rate(void) {
   CHECK_INT_EQ(h.n_seen, 120);
   CHECK_INT_EQ(h.events[VP_EVENT_STALL], 1);
   CHECK_INT_EQ(h.events[VP_EVENT_STALL_RECOVERED], 1);
+  CHECK_INT_EQ(h.bad_results, 0);
   CHECK_INT_EQ(callback_events[VP_EVENT_STALL], 1);
   CHECK_INT_EQ(callback_events[VP_EVENT_RATE_CHANGE], 0);
   vp_pipeline_stats s;
