@@ -160,6 +160,21 @@ int main(void) {
   vp_face_landmarker_timings(l, &t);
   CHECK_INT_EQ(t.detector_runs, 1);
   CHECK_INT_EQ(t.landmark_runs, 1);
+  /* Stage-wise calls give the same landmarks and enforce their order. */
+  {
+    static vp_landmark one[468];
+    memcpy(one, lr->faces[0].landmarks, sizeof one);
+    const vp_face_landmarker_result *sr = NULL;
+    CHECK_STATUS(vp_face_landmarker_infer(l), VP_ESTATE);
+    CHECK_STATUS(vp_face_landmarker_postprocess(l, &sr), VP_ESTATE);
+    CHECK_STATUS(vp_face_landmarker_preprocess(l, img, 0), VP_OK);
+    CHECK_STATUS(vp_face_landmarker_infer(l), VP_OK);
+    CHECK_STATUS(vp_face_landmarker_postprocess(l, &sr), VP_OK);
+    CHECK(sr && sr->count == 1);
+    if (sr && sr->count == 1)
+      for (int k = 0; k < 468; k++) CHECK_NEAR(sr->faces[0].landmarks[k].x, one[k].x, 0);
+    CHECK_STATUS(vp_face_landmarker_postprocess(l, &sr), VP_ESTATE);
+  }
   vp_face_landmarker_destroy(l);
 
   /* VIDEO: the second frame is tracked (no detector run); smoothing on a
