@@ -147,13 +147,34 @@ VP_API vp_status vp_face_detector_detect_for_video(vp_face_detector *det, const 
 VP_API vp_status vp_face_detector_detect_async(vp_face_detector *det, const vp_frame *frame,
                                                int64_t timestamp_ns);
 
-/* Stage-wise use (for pipelines that run preprocessing, inference and
- * postprocessing in different stages): preprocess writes the input tensor,
- * infer runs the model, postprocess decodes. Each needs the previous one. */
+/* Stage-wise use, one frame at a time: preprocess writes the input tensor,
+ * infer runs the model, postprocess decodes. Each needs the previous one; all
+ * on one thread. */
 VP_API vp_status vp_face_detector_preprocess(vp_face_detector *det, const vp_frame *frame);
 VP_API vp_status vp_face_detector_infer(vp_face_detector *det);
 VP_API vp_status vp_face_detector_postprocess(vp_face_detector *det, int64_t timestamp_ns,
                                               const vp_face_detector_result **out);
+
+/**
+ * Stage-wise use with several frames in flight (pipelines whose
+ * preprocessing, inference and postprocessing run on different threads): a
+ * job owns one frame's tensor, raw outputs and result.
+ * - job_preprocess and job_postprocess only read the detector: they may run
+ *   on any thread, concurrently with each other and with job_infer on other jobs;
+ * - job_infer uses the detector's session: one thread at a time.
+ * The result returned by job_postprocess stays valid until the job is
+ * preprocessed again or destroyed. A job belongs to the detector that made it.
+ */
+typedef struct vp_face_detector_job vp_face_detector_job;
+VP_API vp_status vp_face_detector_job_create(const vp_face_detector *det,
+                                             vp_face_detector_job **out);
+VP_API void vp_face_detector_job_destroy(vp_face_detector_job *job);
+VP_API vp_status vp_face_detector_job_preprocess(const vp_face_detector *det,
+                                                 const vp_frame *frame, vp_face_detector_job *job);
+VP_API vp_status vp_face_detector_job_infer(vp_face_detector *det, vp_face_detector_job *job);
+VP_API vp_status vp_face_detector_job_postprocess(const vp_face_detector *det,
+                                                  vp_face_detector_job *job, int64_t timestamp_ns,
+                                                  const vp_face_detector_result **out);
 
 /* ---------------------------------------------------------- face landmarker */
 
@@ -222,6 +243,7 @@ typedef struct vp_task_timings {
 } vp_task_timings;
 VP_API void vp_face_detector_timings(const vp_face_detector *det, vp_task_timings *out);
 VP_API void vp_face_landmarker_timings(const vp_face_landmarker *lm, vp_task_timings *out);
+VP_API void vp_face_detector_job_timings(const vp_face_detector_job *job, vp_task_timings *out);
 
 #ifdef __cplusplus
 }

@@ -7,8 +7,8 @@
  * print periodic statistics. SIGINT/SIGTERM are blocked in every thread
  * (the mask is set before any thread exists, FFmpeg's included) and taken by
  * one signal thread with sigwait(), which calls vp_pipeline_stop() — a
- * normal thread, so no async-signal-safety constraint; a second signal exits
- * at once. The signal thread is ended with SIGUSR1 and joined. Ownership: the
+ * normal thread, so no async-signal-safety constraint; a second signal (a
+ * second or more after the first) exits at once. The signal thread is ended with SIGUSR1 and joined. Ownership: the
  * io objects belong to this file and are closed after the pipeline has been
  * destroyed (video sink before source, as io.h asks). Lock: sig_lock guards
  * the pipeline pointer shared with the signal thread. */
@@ -34,6 +34,7 @@
 static pthread_mutex_t sig_lock = PTHREAD_MUTEX_INITIALIZER;
 static vp_pipeline *sig_pipeline;
 static atomic_int sig_count;
+static int64_t first_signal_ns; /* signal thread only */
 
 static void *signal_main(void *arg) {
   sigset_t *set = arg;
@@ -41,12 +42,16 @@ static void *signal_main(void *arg) {
     int sig;
     if (sigwait(set, &sig) != 0) continue;
     if (sig == SIGUSR1) return NULL;
-    if (atomic_fetch_add(&sig_count, 1) > 0) {
+    /* A second signal at least a second after the first forces the exit
+     * (some tools, e.g. timeout(1), deliver one signal twice at once). */
+    int64_t now = vp_time_ns();
+    if (atomic_fetch_add(&sig_count, 1) > 0 && now - first_signal_ns >= 1000000000) {
       static const char msg[] = "\nvpipe run: second signal, exiting without finishing\n";
       ssize_t w = write(2, msg, sizeof msg - 1);
       (void)w;
       _exit(130);
     }
+    if (!first_signal_ns) first_signal_ns = now;
     pthread_mutex_lock(&sig_lock);
     if (sig_pipeline) vp_pipeline_stop(sig_pipeline);
     pthread_mutex_unlock(&sig_lock);
@@ -79,6 +84,63 @@ static void print_stats(FILE *f, const vp_pipeline_stats *s, bool final) {
           s->jitter_mean_ms, s->jitter_sigma_ms, (long long)s->jitter_anomalies,
           (long long)s->stalls, (long long)s->rate_changes, s->rate_fps > 0 ? "" : "\n");
   if (s->rate_fps > 0) fprintf(f, "; processing rate %.2f fps\n", s->rate_fps);
+}
+
+/* The final statistics as one JSON object (machine-readable twin of print_stats). */
+static vp_status write_stats_json(vp_jsonl_writer *w, const vp_pipeline_stats *s, vp_status job) {
+  vp_json *j;
+  vp_status st = vp_json_create(&j);
+  if (st) return st;
+  vp_json_object_begin(j);
+  vp_json_kv_string(j, "status", vp_strerror(job));
+  vp_json_kv_int(j, "frames_read", s->frames_read);
+  vp_json_kv_int(j, "frames_done", s->frames_done);
+  vp_json_kv_int(j, "frames_dropped", s->frames_dropped);
+  vp_json_kv_int(j, "frames_skipped", s->frames_skipped);
+  vp_json_kv_int(j, "frames_late", s->frames_late);
+  vp_json_kv_float(j, "elapsed_s", s->elapsed_s);
+  vp_json_kv_float(j, "fps", s->fps);
+  vp_json_key(j, "latency_ms");
+  vp_json_object_begin(j);
+  vp_json_kv_float(j, "p50", s->e2e_p50_ms);
+  vp_json_kv_float(j, "p99", s->e2e_p99_ms);
+  vp_json_kv_float(j, "max", s->e2e_max_ms);
+  vp_json_object_end(j);
+  vp_json_key(j, "timing");
+  vp_json_object_begin(j);
+  vp_json_kv_float(j, "interval_mean_ms", s->jitter_mean_ms);
+  vp_json_kv_float(j, "interval_sigma_ms", s->jitter_sigma_ms);
+  vp_json_kv_int(j, "anomalies", s->jitter_anomalies);
+  vp_json_kv_int(j, "stalls", s->stalls);
+  vp_json_kv_int(j, "rate_changes", s->rate_changes);
+  vp_json_kv_float(j, "rate_fps", s->rate_fps);
+  vp_json_object_end(j);
+  vp_json_key(j, "stages");
+  vp_json_array_begin(j);
+  for (int32_t i = 0; i < s->n_stages; i++) {
+    const vp_stage_stats *t = &s->stages[i];
+    vp_json_object_begin(j);
+    vp_json_kv_string(j, "name", t->name);
+    vp_json_kv_string(j, "kind", vp_stage_kind_name(t->kind));
+    vp_json_kv_int(j, "worker", t->worker);
+    vp_json_kv_int(j, "frames_in", t->frames_in);
+    vp_json_kv_int(j, "frames_out", t->frames_out);
+    vp_json_kv_int(j, "dropped", t->dropped);
+    vp_json_kv_int(j, "late", t->late);
+    vp_json_kv_int(j, "late_dropped", t->late_dropped);
+    vp_json_kv_float(j, "p50_ms", t->latency_p50_ms);
+    vp_json_kv_float(j, "p99_ms", t->latency_p99_ms);
+    if (t->queue_capacity) {
+      vp_json_kv_int(j, "queue_capacity", t->queue_capacity);
+      vp_json_kv_int(j, "queue_high_water", t->queue_high_water);
+    }
+    vp_json_object_end(j);
+  }
+  vp_json_array_end(j);
+  vp_json_object_end(j);
+  st = vp_jsonl_write(w, j);
+  vp_json_destroy(j);
+  return st;
 }
 
 static void print_progress(const vp_pipeline_stats *s, int64_t total) {
@@ -141,12 +203,13 @@ int vp_cmd_run(int argc, char **argv) {
   vp_run_io io;
   memset(&io, 0, sizeof io);
   vp_pipeline *p = NULL;
+  vp_jsonl_writer *stats_w = NULL;
 
   vp_source_options so = vp_source_options_default();
   so.decode_threads = a.threads;
   /* Tasks see the exact RGB24 pixels MediaPipe was given (swscale, on the
    * source's worker). */
-  if (a.task) so.pixfmt = VP_PIXFMT_RGB24;
+  if (a.task && a.task_pixfmt == 0) so.pixfmt = VP_PIXFMT_RGB24;
   so.on_event = vp_run_source_event;
   so.event_user = &io;
   if (vp_source_open(a.input, &so, &io.source) != VP_OK) {
@@ -156,6 +219,10 @@ int vp_cmd_run(int argc, char **argv) {
   const vp_source_info *si = vp_source_get_info(io.source);
   if (a.json && vp_jsonl_open(a.json, NULL, &io.jsonl) != VP_OK) {
     fprintf(stderr, "vpipe run: cannot write JSON: %s\n", vp_last_error());
+    goto done;
+  }
+  if (a.stats && vp_jsonl_open(a.stats, NULL, &stats_w) != VP_OK) {
+    fprintf(stderr, "vpipe run: cannot write statistics: %s\n", vp_last_error());
     goto done;
   }
   if (a.output) {
@@ -227,6 +294,10 @@ int vp_cmd_run(int argc, char **argv) {
   } else {
     rc = 0;
   }
+  if (stats_w && write_stats_json(stats_w, &s, st) != VP_OK) {
+    fprintf(stderr, "vpipe run: cannot write statistics: %s\n", vp_last_error());
+    rc = 1;
+  }
   if (!a.quiet) {
     print_stats(stderr, &s, true);
     if (atomic_load(&sig_count) > 0) fprintf(stderr, "stopped by signal; every frame read was finished\n");
@@ -247,6 +318,10 @@ done:
   }
   if (io.jsonl && vp_jsonl_close(io.jsonl) != VP_OK && rc == 0) {
     fprintf(stderr, "vpipe run: writing JSON failed: %s\n", vp_last_error());
+    rc = 1;
+  }
+  if (stats_w && vp_jsonl_close(stats_w) != VP_OK && rc == 0) {
+    fprintf(stderr, "vpipe run: writing statistics failed: %s\n", vp_last_error());
     rc = 1;
   }
   vp_source_close(io.source);

@@ -2,9 +2,9 @@
  *
  * face:      three stages sharing one vp_face_detector — preprocess (letterbox
  *            warp into the input tensor; starts the task worker), infer
- *            (the model), postprocess (decoding, NMS, projection) — all on one
- *            worker, so the detector's single input/output buffers are never
- *            shared between threads.
+ *            (the model), postprocess (decoding, NMS, projection). Each frame
+ *            carries its own vp_face_detector_job, so the stages may run on
+ *            different workers (they do with --task face,face-mesh).
  * face-mesh: one stage (its own worker): detection, ROI, landmark crops and
  *            tracking depend on each other within a frame and on the previous
  *            frame, so they run together; the split of the time is kept in
@@ -14,10 +14,11 @@
  *            fps/latency line.
  * Results go to the JSONL sink as `faces` and `face_landmarks` (RESULTS.md).
  * Ownership: each task's context is allocated by its add function and freed
- * by the uninit of the stage that owns it (the postprocess stage for face,
- * the face-mesh stage itself); the handles are created in init.
+ * by the uninit of the stage that owns it (face-preprocess, uninitialised
+ * last of the three; the face-mesh stage itself); handles are made in init.
  */
 #include <math.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -94,46 +95,90 @@ static const vp_result_type mesh_type = {"face_landmarks", mesh_free, mesh_json}
 
 /* ------------------------------------------------------------- face stages */
 
+/* The three face stages may land on different workers (e.g. with face-mesh
+ * between them), so each frame carries its own detector job through the
+ * packet; jobs are recycled through a small locked free list. */
+#define FACE_MAX_FREE_JOBS 16
+
 typedef struct face_ctx {
   vp_face_detector_options opt;
   vp_face_detector *det;
-  bool ran; /* preprocess ran on the packet in flight */
+  pthread_mutex_t lock;
+  vp_face_detector_job *free_jobs[FACE_MAX_FREE_JOBS];
+  int32_t n_free;
 } face_ctx;
+
+typedef struct face_job_ref {
+  face_ctx *ctx;
+  vp_face_detector_job *job;
+} face_job_ref;
+
+static void face_job_release(void *p) {
+  face_job_ref *r = p;
+  if (!r) return;
+  face_ctx *c = r->ctx;
+  pthread_mutex_lock(&c->lock);
+  if (c->n_free < FACE_MAX_FREE_JOBS) {
+    c->free_jobs[c->n_free++] = r->job;
+    r->job = NULL;
+  }
+  pthread_mutex_unlock(&c->lock);
+  vp_face_detector_job_destroy(r->job);
+  free(r);
+}
+
+static const vp_result_type face_job_type = {"face_detector_job", face_job_release, NULL};
 
 static vp_status face_pre_init(vp_stage *st, vp_stream_info *info) {
   (void)info;
   face_ctx *c = vp_stage_opaque(st);
-  c->opt.pool = vp_stage_threadpool(st);
+  /* One inference thread: these models take about a millisecond, and
+   * intra-op threading of them loses to running stages on different cores
+   * (PERFORMANCE-NOTES: two-thread timings on this VM kind are fragile); the
+   * pipeline already decodes on another worker. */
+  c->opt.num_threads = 1;
   return vp_face_detector_create(&c->opt, &c->det);
 }
 
 static vp_status face_pre_process(vp_stage *st, vp_packet *pkt) {
   face_ctx *c = vp_stage_opaque(st);
-  c->ran = false;
   if (!pkt->frame || (pkt->flags & VP_FRAME_FLAG_SKIPPED)) return VP_OK;
-  vp_status s = vp_face_detector_preprocess(c->det, pkt->frame);
-  c->ran = s == VP_OK;
-  return s;
+  face_job_ref *r = calloc(1, sizeof *r);
+  if (!r) return VP_ENOMEM;
+  r->ctx = c;
+  pthread_mutex_lock(&c->lock);
+  if (c->n_free > 0) r->job = c->free_jobs[--c->n_free];
+  pthread_mutex_unlock(&c->lock);
+  vp_status s = r->job ? VP_OK : vp_face_detector_job_create(c->det, &r->job);
+  if (s == VP_OK) s = vp_face_detector_job_preprocess(c->det, pkt->frame, r->job);
+  if (s != VP_OK) {
+    face_job_release(r);
+    return s;
+  }
+  return vp_packet_set_result(pkt, &face_job_type, r);
 }
 
+/* Runs last of the three at teardown (stages are uninitialised in reverse). */
 static void face_pre_uninit(vp_stage *st) {
   face_ctx *c = vp_stage_opaque(st);
+  for (int32_t i = 0; i < c->n_free; i++) vp_face_detector_job_destroy(c->free_jobs[i]);
   vp_face_detector_destroy(c->det);
-  c->det = NULL;
+  pthread_mutex_destroy(&c->lock);
+  free(c);
 }
 
 static vp_status face_infer_process(vp_stage *st, vp_packet *pkt) {
-  (void)pkt;
   face_ctx *c = vp_stage_opaque(st);
-  return c->ran ? vp_face_detector_infer(c->det) : VP_OK;
+  face_job_ref *r = vp_packet_get_result(pkt, &face_job_type);
+  return r ? vp_face_detector_job_infer(c->det, r->job) : VP_OK;
 }
 
 static vp_status face_post_process(vp_stage *st, vp_packet *pkt) {
   face_ctx *c = vp_stage_opaque(st);
-  if (!c->ran) return VP_OK;
-  c->ran = false;
+  face_job_ref *j = vp_packet_get_result(pkt, &face_job_type);
+  if (!j) return VP_OK;
   const vp_face_detector_result *r = NULL;
-  vp_status s = vp_face_detector_postprocess(c->det, pkt->pts_ns, &r);
+  vp_status s = vp_face_detector_job_postprocess(c->det, j->job, pkt->pts_ns, &r);
   if (s != VP_OK) return s;
   faces_data *d = malloc(sizeof *d + sizeof(vp_face_detection) * (size_t)r->count);
   if (!d) return VP_ENOMEM;
@@ -141,8 +186,6 @@ static vp_status face_post_process(vp_stage *st, vp_packet *pkt) {
   memcpy(d->faces, r->faces, sizeof(vp_face_detection) * (size_t)r->count);
   return vp_packet_set_result(pkt, &faces_type, d);
 }
-
-static void face_post_uninit(vp_stage *st) { free(vp_stage_opaque(st)); }
 
 static const vp_stage_class face_pre_class = {
     .name = "face-preprocess", .description = "face detector: letterbox crop into the tensor",
@@ -153,7 +196,7 @@ static const vp_stage_class face_infer_class = {
     .kind = VP_STAGE_INFER, .process = face_infer_process};
 static const vp_stage_class face_post_class = {
     .name = "face-postprocess", .description = "face detector: decoding, NMS, projection",
-    .kind = VP_STAGE_POSTPROCESS, .process = face_post_process, .uninit = face_post_uninit};
+    .kind = VP_STAGE_POSTPROCESS, .process = face_post_process};
 
 /* --------------------------------------------------------- face-mesh stage */
 
@@ -165,7 +208,7 @@ typedef struct mesh_ctx {
 
 static vp_status mesh_init(vp_stage *st, vp_stream_info *info) {
   mesh_ctx *c = vp_stage_opaque(st);
-  c->opt.pool = vp_stage_threadpool(st);
+  c->opt.num_threads = 1; /* see face_pre_init */
   /* A single still image is IMAGE mode; a stream tracks (VIDEO). */
   c->opt.running_mode = info && info->frame_count == 1 ? VP_RUNNING_MODE_IMAGE
                                                        : VP_RUNNING_MODE_VIDEO;
@@ -318,7 +361,7 @@ static vp_status render_process(vp_stage *st, vp_packet *pkt) {
   char line[96];
   snprintf(line, sizeof line, "%.1f fps  latency %.1f ms  frame %lld", r->fps, r->latency_ms,
            (long long)pkt->seq);
-  const int scale = W > 960 ? 3 : 2;
+  const int scale = W >= 1280 ? 3 : W >= 640 ? 2 : 1;
   vp_draw_text(f, 8, 8, line, scale, vp_rgba(255, 255, 255, 255), vp_rgba(0, 0, 0, 160));
   return VP_OK;
 }
@@ -341,11 +384,13 @@ static const vp_face_range k_ranges[3] = {VP_FACE_RANGE_SHORT, VP_FACE_RANGE_FUL
 vp_status vp_run_face_add(vp_pipeline *p, const vp_run_args *a) {
   face_ctx *c = calloc(1, sizeof *c);
   if (!c) return VP_ENOMEM;
+  pthread_mutex_init(&c->lock, NULL);
   c->opt = vp_face_detector_options_default();
   c->opt.range = k_ranges[a->face_range];
   c->opt.min_detection_confidence = (float)a->min_detection_confidence;
   c->opt.min_suppression_threshold = (float)a->min_suppression_threshold;
   c->opt.running_mode = VP_RUNNING_MODE_VIDEO; /* stage-wise calls; no state between frames */
+  /* The context is freed by the preprocess stage's uninit. */
   vp_status s = vp_pipeline_add(p, &face_pre_class, c, NULL);
   if (s == VP_OK) s = vp_pipeline_add(p, &face_infer_class, c, NULL);
   if (s == VP_OK) s = vp_pipeline_add(p, &face_post_class, c, NULL);

@@ -41,6 +41,8 @@
     "threads for decoding and inference (0: one per CPU)")                                        \
   X(stats_interval, double, VP_OPT_DOUBLE, "stats-interval", "S", "5", 0, 3600, NULL,             \
     "print statistics every S seconds on live sources (0: only at the end)")                      \
+  X(stats, char *, VP_OPT_STRING, "stats", "FILE|-", NULL, 0, 0, NULL,                          \
+    "write the final statistics as one JSON object")                                              \
   X(quiet, bool, VP_OPT_BOOL, "quiet", NULL, NULL, 0, 0, NULL,                                    \
     "no progress bar, no statistics (errors only)")                                               \
   X(min_detection_confidence, double, VP_OPT_DOUBLE, "min-detection-confidence", "X", "0.5", 0, 1, \
@@ -58,7 +60,10 @@
   X(num_faces, int32_t, VP_OPT_INT, "num-faces", "N", "1", 1, 64, NULL,                           \
     "face-mesh: most faces to track (face reports every face)")                                     \
   X(min_suppression_threshold, double, VP_OPT_DOUBLE, "min-suppression-threshold", "X", "0.3", 0, \
-    1, NULL, "face: IoU above which detections are merged (weighted NMS)")                \
+    1, NULL, "face: IoU above which detections are merged (weighted NMS)")                       \
+  X(task_pixfmt, int32_t, VP_OPT_ENUM, "task-pixfmt", "FMT", "rgb24", 0, 0, "rgb24|native",        \
+    "pixels the tasks crop from: rgb24 = exactly MediaPipe's (converted on the decoder's worker), " \
+    "native = the decoder's YUV directly (faster, slightly different)")                              \
   X(num_hands, int32_t, VP_OPT_INT, "num-hands", "N", "2", 1, 16, NULL,                           \
     "hands: most hands to find and track")                                                       \
   X(hand_model, int32_t, VP_OPT_ENUM, "hand-model", "MODEL", "full", 0, 0, "lite|full",           \

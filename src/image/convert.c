@@ -129,8 +129,11 @@ vp_status vp_frame_convert(const vp_frame *src, vp_frame *dst) {
   if (src->format == dst->format && src->width == dst->width && src->height == dst->height) {
     copy_planes(src, dst);
   } else {
-    int full = src->format == VP_PIXFMT_YUVJ420P;
-    struct SwsContext *ctx = vp__sws_get(src->width, src->height, sf, full, SWS_CS_DEFAULT,
+    int space, range;
+    vp__frame_get_color(src, &space, &range);
+    int full = src->format == VP_PIXFMT_YUVJ420P || range == AVCOL_RANGE_JPEG;
+    if (space == AVCOL_SPC_UNSPECIFIED || space == 0) space = SWS_CS_DEFAULT;
+    struct SwsContext *ctx = vp__sws_get(src->width, src->height, sf, full, space,
                                          dst->width, dst->height, df);
     if (!ctx)
       return vp__error(VP_EUNSUPPORTED, "vp_frame_convert: libswscale cannot convert %s %dx%d -> %s %dx%d",

@@ -11,6 +11,7 @@
  * top-left pixel, which is the cheap choice for overlays.
  */
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/error.h"
@@ -61,13 +62,19 @@ static vp_status painter_init(painter *p, vp_frame *f, vp_color c, const char *w
   return VP_OK;
 }
 
-static inline uint8_t mix(uint8_t dst, int src, int a /* 0..65025 */) {
-  return (uint8_t)((dst * (65025 - a) + src * a + 32512) / 65025);
+/* v / 255 rounded, exact for 0 <= v <= 65025 (no division). */
+static inline int div255(int v) {
+  v += 128;
+  return (v + (v >> 8)) >> 8;
+}
+
+static inline uint8_t mix(uint8_t dst, int src, int a /* 0..255 */) {
+  return (uint8_t)div255(dst * (255 - a) + src * a);
 }
 
 /* Blend at (x, y) with weight w in 0..255 (× colour alpha). Caller clips. */
 static inline void put(const painter *p, int x, int y, int w) {
-  int a = w * p->alpha;
+  int a = div255(w * p->alpha);
   if (a <= 0) return;
   vp_frame *f = p->f;
   if (p->kind == 0) {
@@ -189,26 +196,42 @@ vp_status vp_draw_rect(vp_frame *frame, float x, float y, float w, float h, floa
   return VP_OK;
 }
 
-typedef float (*mask_at_fn)(const void *mask, int32_t stride, int32_t x, int32_t y);
-static float at_u8(const void *m, int32_t s, int32_t x, int32_t y) {
-  return ((const uint8_t *)m)[(size_t)y * s + x] * (1.0f / 255.0f);
-}
-static float at_f32(const void *m, int32_t s, int32_t x, int32_t y) {
-  float v = ((const float *)m)[(size_t)y * s + x];
-  return v > 0 ? (v < 1 ? v : 1) : 0; /* NaN → 0 */
-}
+/* Mask overlay. Bilinear with pixel centres aligned (a resize of the mask to
+ * the frame); the column taps are computed once per call, rows once per row. */
+static inline float clamp01(float v) { return v > 0 ? (v < 1 ? v : 1) : 0; /* NaN → 0 */ }
 
-static vp_status draw_mask(vp_frame *frame, const void *mask, int32_t mw, int32_t mh,
-                           int32_t stride, vp_color color, mask_at_fn at, const char *what) {
+static vp_status draw_mask(vp_frame *frame, const void *mask, bool is_f32, int32_t mw, int32_t mh,
+                           int32_t stride, vp_color color, const char *what) {
   painter p;
   vp_status st = painter_init(&p, frame, color, what);
   if (st) return st;
   if (!mask || mw <= 0 || mh <= 0 || stride < mw)
     return vp__error(VP_EINVAL, "%s: bad mask (%p, %dx%d, stride %d)", what, mask, (int)mw,
                      (int)mh, (int)stride);
-  /* Bilinear, pixel centres aligned (like a resize of the mask to the frame). */
-  double sx = (double)mw / frame->width, sy = (double)mh / frame->height;
-  for (int y = 0; y < frame->height; y++) {
+  const int W = frame->width, H = frame->height;
+  int *x0s = malloc(sizeof(int) * 2 * (size_t)W);
+  float *wxs = malloc(sizeof(float) * (size_t)W);
+  float *row0 = malloc(sizeof(float) * (size_t)mw * 2);
+  if (!x0s || !wxs || !row0) {
+    free(x0s);
+    free(wxs);
+    free(row0);
+    return vp__error(VP_ENOMEM, "%s: out of memory", what);
+  }
+  float *row1 = row0 + mw;
+  double sx = (double)mw / W, sy = (double)mh / H;
+  for (int x = 0; x < W; x++) {
+    double fx = (x + 0.5) * sx - 0.5;
+    if (fx < 0) fx = 0;
+    int a = (int)fx;
+    if (a > mw - 1) a = mw - 1;
+    float w = (float)(fx - a);
+    x0s[2 * x] = a;
+    x0s[2 * x + 1] = a + 1 < mw ? a + 1 : mw - 1;
+    wxs[x] = w > 1 ? 1 : w;
+  }
+  int loaded0 = -1, loaded1 = -1;
+  for (int y = 0; y < H; y++) {
     double fy = (y + 0.5) * sy - 0.5;
     if (fy < 0) fy = 0;
     int y0 = (int)fy;
@@ -216,31 +239,67 @@ static vp_status draw_mask(vp_frame *frame, const void *mask, int32_t mw, int32_
     int y1 = y0 + 1 < mh ? y0 + 1 : mh - 1;
     float wy = (float)(fy - y0);
     if (wy > 1) wy = 1;
-    for (int x = 0; x < frame->width; x++) {
-      double fx = (x + 0.5) * sx - 0.5;
-      if (fx < 0) fx = 0;
-      int x0 = (int)fx;
-      if (x0 > mw - 1) x0 = mw - 1;
-      int x1 = x0 + 1 < mw ? x0 + 1 : mw - 1;
-      float wx = (float)(fx - x0);
-      if (wx > 1) wx = 1;
-      float top = at(mask, stride, x0, y0) * (1 - wx) + at(mask, stride, x1, y0) * wx;
-      float bot = at(mask, stride, x0, y1) * (1 - wx) + at(mask, stride, x1, y1) * wx;
-      int w = cov255(top * (1 - wy) + bot * wy);
-      if (w) put(&p, x, y, w);
+    /* Two mask rows as clamped floats (reused while y0/y1 stay). */
+    int want[2] = {y0, y1};
+    float *rows[2] = {row0, row1};
+    int *loaded[2] = {&loaded0, &loaded1};
+    for (int r = 0; r < 2; r++) {
+      if (*loaded[r] == want[r]) continue;
+      if (r == 1 && loaded0 == want[1]) { /* happens when y0 == y1 */
+        memcpy(row1, row0, sizeof(float) * (size_t)mw);
+        loaded1 = want[1];
+        continue;
+      }
+      if (is_f32) {
+        const float *m = (const float *)mask + (size_t)want[r] * stride;
+        for (int i = 0; i < mw; i++) rows[r][i] = clamp01(m[i]);
+      } else {
+        const uint8_t *m = (const uint8_t *)mask + (size_t)want[r] * stride;
+        for (int i = 0; i < mw; i++) rows[r][i] = m[i] * (1.0f / 255.0f);
+      }
+      *loaded[r] = want[r];
+    }
+    if (p.kind == 0) { /* packed RGB: the common case, without put()'s dispatch */
+      uint8_t *px = frame->data[0] + (size_t)y * frame->linesize[0];
+      const float alpha = p.alpha * (1.0f / 255.0f);
+      for (int x = 0; x < W; x++, px += p.bpp) {
+        int a = x0s[2 * x], b = x0s[2 * x + 1];
+        float wx = wxs[x];
+        float top = row0[a] + (row0[b] - row0[a]) * wx;
+        float bot = row1[a] + (row1[b] - row1[a]) * wx;
+        int k = (int)((top + (bot - top) * wy) * alpha * 255.0f + 0.5f);
+        if (k <= 0) continue;
+        if (k > 255) k = 255;
+        px[p.ro] = mix(px[p.ro], p.c0, k);
+        px[p.go] = mix(px[p.go], p.c1, k);
+        px[p.bo] = mix(px[p.bo], p.c2, k);
+      }
+      continue;
+    }
+    for (int x = 0; x < W; x++) {
+      int a = x0s[2 * x], b = x0s[2 * x + 1];
+      float wx = wxs[x];
+      float top = row0[a] + (row0[b] - row0[a]) * wx;
+      float bot = row1[a] + (row1[b] - row1[a]) * wx;
+      float v = top + (bot - top) * wy;
+      int w = (int)(v * 255.0f + 0.5f);
+      if (w > 0) put(&p, x, y, w > 255 ? 255 : w);
     }
   }
+  free(x0s);
+  free(wxs);
+  free(row0);
   return VP_OK;
 }
 
 vp_status vp_draw_mask_u8(vp_frame *frame, const uint8_t *mask, int32_t mask_width,
                           int32_t mask_height, int32_t stride, vp_color color) {
-  return draw_mask(frame, mask, mask_width, mask_height, stride, color, at_u8, "vp_draw_mask_u8");
+  return draw_mask(frame, mask, false, mask_width, mask_height, stride, color, "vp_draw_mask_u8");
 }
 
 vp_status vp_draw_mask_f32(vp_frame *frame, const float *mask, int32_t mask_width,
                            int32_t mask_height, int32_t stride, vp_color color) {
-  return draw_mask(frame, mask, mask_width, mask_height, stride, color, at_f32, "vp_draw_mask_f32");
+  return draw_mask(frame, mask, true, mask_width, mask_height, stride, color, "vp_draw_mask_f32");
 }
 
 vp_status vp_draw_landmarks(vp_frame *frame, const float *xy, int32_t n, bool normalized,

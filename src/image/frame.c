@@ -31,6 +31,7 @@ typedef struct frame_box {
   uint8_t *buffer;            /* owned pixel memory, or NULL */
   void (*release)(void *opaque);
   void *release_opaque;
+  int color_space, color_range; /* AVColorSpace / AVColorRange; 0 = unspecified */
   struct frame_box *next_free;
 } frame_box;
 
@@ -156,6 +157,8 @@ static void box_free(frame_box *b) {
 }
 
 static void reset_props(vp_frame *f) {
+  frame_box *b = f->priv;
+  b->color_space = b->color_range = 0;
   f->seq = 0;
   f->pts_ns = INT64_MIN;
   f->capture_ns = 0;
@@ -270,7 +273,21 @@ void vp__frame_set_release(vp_frame *frame, void (*release)(void *opaque), void 
   b->release_opaque = opaque;
 }
 
+void vp__frame_set_color(vp_frame *frame, int color_space, int color_range) {
+  frame_box *b = frame->priv;
+  b->color_space = color_space;
+  b->color_range = color_range;
+}
+
+void vp__frame_get_color(const vp_frame *frame, int *color_space, int *color_range) {
+  const frame_box *b = frame->priv;
+  *color_space = b->color_space;
+  *color_range = b->color_range;
+}
+
 void vp__frame_copy_props(vp_frame *dst, const vp_frame *src) {
+  const frame_box *sb = src->priv;
+  vp__frame_set_color(dst, sb->color_space, sb->color_range);
   dst->seq = src->seq;
   dst->pts_ns = src->pts_ns;
   dst->capture_ns = src->capture_ns;

@@ -37,7 +37,13 @@ vp_status vp__frame_pool_create_shells(int32_t capacity, bool blocking, vp_frame
  * it returns to its pool). Only on a frame the caller holds alone. */
 void vp__frame_set_release(vp_frame *frame, void (*release)(void *opaque), void *opaque);
 
-/* Copy timestamps and flags. */
+/* The YUV matrix and range of the pixels (AVColorSpace / AVColorRange values,
+ * 0 = unspecified: BT.601, limited range unless the format is yuvj420p), kept
+ * so that later conversions match FFmpeg's. */
+void vp__frame_set_color(vp_frame *frame, int color_space, int color_range);
+void vp__frame_get_color(const vp_frame *frame, int *color_space, int *color_range);
+
+/* Copy timestamps, flags and colour properties. */
 void vp__frame_copy_props(vp_frame *dst, const vp_frame *src);
 
 #endif

@@ -194,6 +194,13 @@ void vp_json_int(vp_json *j, int64_t v) {
   puts_(j, b);
 }
 
+/* printf follows LC_NUMERIC; JSON always wants a '.' (an application may have
+ * called setlocale with a decimal comma). */
+static void fix_decimal_point(char *b) {
+  for (; *b; b++)
+    if (*b == ',') *b = '.';
+}
+
 void vp_json_float(vp_json *j, double v) {
   if (!value_prefix(j)) return;
   if (!isfinite(v)) {
@@ -202,6 +209,7 @@ void vp_json_float(vp_json *j, double v) {
   }
   char b[40];
   snprintf(b, sizeof b, "%.6g", v);
+  fix_decimal_point(b);
   puts_(j, strcmp(b, "-0") == 0 ? "0" : b);
 }
 
@@ -215,6 +223,7 @@ void vp_json_fixed(vp_json *j, double v, int32_t decimals) {
   if (decimals > 9) decimals = 9;
   char b[64];
   snprintf(b, sizeof b, "%.*f", (int)decimals, v);
+  fix_decimal_point(b);
   if (strchr(b, '.')) {
     size_t n = strlen(b);
     while (n > 0 && b[n - 1] == '0') b[--n] = 0;

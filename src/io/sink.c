@@ -370,13 +370,16 @@ vp_status vp_video_sink_write(vp_video_sink *k, const vp_frame *f) {
   if (r < 0) return sink_fail(k, vp__error(VP_ENOMEM, "sink: out of memory"));
   /* Into the encoder's format and size. */
   enum AVPixelFormat sf = vp__pixfmt_to_av(f->format);
-  int full = f->format == VP_PIXFMT_YUVJ420P;
+  int space, range;
+  vp__frame_get_color(f, &space, &range);
+  int full = f->format == VP_PIXFMT_YUVJ420P || range == AVCOL_RANGE_JPEG;
+  if (space == AVCOL_SPC_UNSPECIFIED || space == 0) space = SWS_CS_DEFAULT;
   if (sf == k->enc->pix_fmt && f->width == k->enc->width && f->height == k->enc->height) {
     const uint8_t *sd[4] = {f->data[0], f->data[1], f->data[2], f->data[3]};
     int sl[4] = {f->linesize[0], f->linesize[1], f->linesize[2], f->linesize[3]};
     av_image_copy(k->ef->data, k->ef->linesize, sd, sl, sf, f->width, f->height);
   } else {
-    struct SwsContext *ctx = vp__sws_get(f->width, f->height, sf, full, SWS_CS_DEFAULT, k->enc->width,
+    struct SwsContext *ctx = vp__sws_get(f->width, f->height, sf, full, space, k->enc->width,
                                          k->enc->height, k->enc->pix_fmt);
     if (!ctx)
       return sink_fail(k, vp__error(VP_EUNSUPPORTED, "output '%s': cannot convert %s to %s", k->url,

@@ -332,7 +332,10 @@ static vp_status open_input(vp_source *s, bool first) {
       av_dict_set(&o, "video_size", b, 0);
     }
     if (s->opt.fps > 0) {
-      snprintf(b, sizeof b, "%.6g", s->opt.fps);
+      { /* as a fraction: independent of the C locale's decimal point */
+      AVRational q = av_d2q(s->opt.fps, 1001000);
+      snprintf(b, sizeof b, "%d/%d", q.num, q.den);
+    }
       av_dict_set(&o, "framerate", b, 0);
     }
     if (s->input_format) av_dict_set(&o, "input_format", s->input_format, 0);
@@ -342,7 +345,10 @@ static vp_status open_input(vp_source *s, bool first) {
   if (s->glob_pattern) av_dict_set(&o, "pattern_type", "glob", 0);
   if (s->info.kind == VP_SOURCE_IMAGE_SEQUENCE && s->opt.fps > 0) {
     char b[64];
-    snprintf(b, sizeof b, "%.6g", s->opt.fps);
+    { /* as a fraction: independent of the C locale's decimal point */
+      AVRational q = av_d2q(s->opt.fps, 1001000);
+      snprintf(b, sizeof b, "%d/%d", q.num, q.den);
+    }
     av_dict_set(&o, "framerate", b, 0);
   }
 
@@ -516,6 +522,12 @@ vp_status vp_source_open(const char *url, const vp_source_options *options, vp_s
       st = vp__error(VP_ENOENT, "camera '%s' does not exist", url);
       goto fail;
     }
+    s->url = strdup(url);
+  } else if (s->format_name && av_find_input_format(s->format_name) &&
+             (av_find_input_format(s->format_name)->flags & AVFMT_NOFILE)) {
+    /* A device or generator named by format (lavfi, x11grab, pulse...): no
+     * file to check. Generators run as fast as they are read; devices are live. */
+    s->info.kind = strcmp(s->format_name, "lavfi") == 0 ? VP_SOURCE_FILE : VP_SOURCE_CAMERA;
     s->url = strdup(url);
   } else if (strncmp(url, "pipe:", 5) == 0) {
     s->info.kind = VP_SOURCE_FILE;
@@ -758,6 +770,7 @@ static vp_status deliver(vp_source *s, vp_frame **out) {
     pts_ns += s->pts_offset_ns;
   }
   uint32_t flags = av->key_frame ? VP_FRAME_FLAG_KEY : 0;
+  const int color_space = av->colorspace, color_range = av->color_range;
   vp_pixfmt nat = vp__pixfmt_from_av((enum AVPixelFormat)av->format);
   vp_pixfmt want = s->opt.pixfmt != VP_PIXFMT_NONE ? s->opt.pixfmt : (nat != VP_PIXFMT_NONE ? nat : VP_PIXFMT_RGB24);
   vp_frame *f = NULL;
@@ -815,6 +828,9 @@ static vp_status deliver(vp_source *s, vp_frame **out) {
     }
     av_frame_unref(av);
   }
+  /* Converted frames are RGB (or the asked format, limited range); native ones
+   * keep the stream's matrix and range for later conversions. */
+  if (want == nat) vp__frame_set_color(f, color_space, color_range);
   f->seq = s->seq++;
   f->capture_ns = vp_time_ns();
   f->deadline_ns = INT64_MAX;

@@ -202,7 +202,9 @@ static void fail(vp_pipeline *p, const vp_stage *st, vp_status status, const cha
              vp_last_error()[0] ? vp_last_error() : vp_strerror(status));
   }
   pthread_mutex_unlock(&p->lock);
-  VP_LOGE("pipeline", "%s '%s' failed: %s%s%s%s", what, st ? st->cls->name : "pipeline",
+  /* The job's status and vp_pipeline_error() carry the error; the log only
+   * notes it (INFO), so a caller reporting the status does not print it twice. */
+  VP_LOGI("pipeline", "%s '%s' failed: %s%s%s%s", what, st ? st->cls->name : "pipeline",
           vp_strerror(status), vp_last_error()[0] ? " (" : "", vp_last_error(),
           vp_last_error()[0] ? ")" : "");
   request_stop(p);
@@ -552,6 +554,9 @@ static void *source_worker_main(void *arg) {
                          ? vp_jitter_monitor_sigma_ms(p->jitter)
                          : -1;
       n_ev += vp_rate_controller_push(p->rate, pkt->seq, t, sigma, &selected, &ev[n_ev]);
+      /* At or above the source's own rate nothing is thinned (arrival jitter
+       * of a live stream must not skip frames). */
+      if (p->info.fps > 0 && vp_rate_controller_fps(p->rate) >= p->info.fps * 0.999) selected = true;
     }
     if (!selected) pkt->flags |= VP_FRAME_FLAG_SKIPPED;
     if (frame && (pkt->flags & VP_FRAME_FLAG_SKIPPED) && vp_frame_is_writable(frame))

@@ -169,9 +169,11 @@ struct vp_rate_controller {
   int32_t up_streak, down_streak;
 };
 
-/* A frame up to this early still counts as on time, so a source at exactly
- * the processing rate is not thinned by timestamp rounding. */
-#define RATE_TOLERANCE_NS 1000000
+/* A frame up to a quarter period early still counts as on time, so timestamp
+ * rounding and arrival jitter do not thin a source running at the processing
+ * rate; the schedule stays anchored (due += period), so the long-run rate is
+ * exact. */
+static int64_t tolerance_ns(const vp_rate_controller *rc) { return (int64_t)(0.25e9 / rc->fps); }
 
 vp_status vp_rate_controller_create(const vp_rate_options *options, vp_rate_controller **out) {
   vp_rate_options o = options ? *options : vp_rate_options_default();
@@ -231,7 +233,7 @@ int vp_rate_controller_push(vp_rate_controller *rc, int64_t seq, int64_t t_ns, d
   }
   /* 2. select on a schedule anchored at the first frame, re-anchored after a gap. */
   int64_t period = (int64_t)(1e9 / rc->fps);
-  if (!rc->started || t_ns >= rc->due - RATE_TOLERANCE_NS) {
+  if (!rc->started || t_ns >= rc->due - tolerance_ns(rc)) {
     *selected = true;
     rc->due = rc->started ? rc->due + period : t_ns + period;
     rc->started = true;
@@ -244,5 +246,5 @@ int vp_rate_controller_push(vp_rate_controller *rc, int64_t seq, int64_t t_ns, d
 
 double vp_rate_controller_fps(const vp_rate_controller *rc) { return rc->fps; }
 int64_t vp_rate_controller_next_due(const vp_rate_controller *rc) {
-  return rc->started ? rc->due - RATE_TOLERANCE_NS : INT64_MIN;
+  return rc->started ? rc->due - tolerance_ns(rc) : INT64_MIN;
 }

@@ -35,6 +35,22 @@
 #include "tasks/task_common.h"
 #include "vpipe/model.h"
 
+/* Per-frame state of the stage-wise path. A job carries a frame from
+ * preprocess through inference to postprocess, so several frames can be in
+ * flight on different threads (see tasks.h). */
+struct vp_face_detector_job {
+  float *input;         /* in_h·in_w·3 (+ padding), or NULL: the session's own buffer */
+  float *boxes, *scores;/* copies of the raw outputs, or NULL: read the session's */
+  int32_t img_w, img_h;
+  float pad[4];
+  int stage;            /* 0 idle, 1 preprocessed, 2 inferred */
+  vp__detection *decoded, *kept;
+  int32_t num_kept;
+  vp_face_detection *faces;
+  vp_face_detector_result result;
+  vp_task_timings timings;
+};
+
 struct vp_face_detector {
   vp_face_detector_options opt;
   vp_model *model;
@@ -45,17 +61,8 @@ struct vp_face_detector {
   int32_t num_anchors;
   vp__decode_options dec;
   vp__nms_options nms;
-  vp__detection *decoded; /* num_anchors */
-  vp__detection *kept;    /* num_anchors */
-  int32_t num_kept;
-  vp_face_detection *faces;
-  vp_face_detector_result result;
-  /* state of the frame in flight */
-  int32_t img_w, img_h;
-  float pad[4];
-  bool have_input, have_output;
+  vp_face_detector_job own; /* the job of the one-call and stage-wise API */
   int64_t last_ts;
-  vp_task_timings timings;
 };
 
 vp_face_detector_options vp_face_detector_options_default(void) {
@@ -95,11 +102,7 @@ static vp_status configure(vp_face_detector *d) {
   int32_t n = vp__ssd_anchor_count(&a);
   if (n <= 0) return vp__error(VP_EINVAL, "face detector: bad anchor configuration");
   d->anchors = malloc(sizeof(vp__anchor) * (size_t)n);
-  d->decoded = malloc(sizeof(vp__detection) * (size_t)n);
-  d->kept = malloc(sizeof(vp__detection) * (size_t)n);
-  d->faces = malloc(sizeof(vp_face_detection) * (size_t)n);
-  if (!d->anchors || !d->decoded || !d->kept || !d->faces)
-    return vp__error(VP_ENOMEM, "face detector: %d anchors", (int)n);
+  if (!d->anchors) return vp__error(VP_ENOMEM, "face detector: %d anchors", (int)n);
   vp_status st = vp__ssd_anchors_generate(&a, d->anchors, n, &d->num_anchors);
   if (st != VP_OK) return st;
 
@@ -130,6 +133,51 @@ static vp_status configure(vp_face_detector *d) {
     return vp__error(VP_ESHAPE, "face detector: model outputs are not [1,%d,16] and [1,%d,1]",
                      (int)n, (int)n);
   return VP_OK;
+}
+
+static vp_status job_init(const vp_face_detector *d, vp_face_detector_job *j, bool buffers) {
+  memset(j, 0, sizeof *j);
+  const size_t n = (size_t)d->num_anchors;
+  j->decoded = malloc(sizeof(vp__detection) * n);
+  j->kept = malloc(sizeof(vp__detection) * n);
+  j->faces = malloc(sizeof(vp_face_detection) * n);
+  if (buffers) {
+    j->input = malloc(sizeof(float) * (size_t)d->in_w * d->in_h * 3 + VP_TENSOR_PADDING);
+    j->boxes = malloc(sizeof(float) * n * 16);
+    j->scores = malloc(sizeof(float) * n);
+  }
+  if (!j->decoded || !j->kept || !j->faces || (buffers && (!j->input || !j->boxes || !j->scores)))
+    return vp__error(VP_ENOMEM, "face detector: job buffers");
+  return VP_OK;
+}
+
+static void job_free(vp_face_detector_job *j) {
+  free(j->decoded);
+  free(j->kept);
+  free(j->faces);
+  free(j->input);
+  free(j->boxes);
+  free(j->scores);
+}
+
+vp_status vp_face_detector_job_create(const vp_face_detector *d, vp_face_detector_job **out) {
+  if (!d || !out) return vp__error(VP_EINVAL, "face detector job: NULL argument");
+  vp_face_detector_job *j = malloc(sizeof *j);
+  if (!j) return vp__error(VP_ENOMEM, "face detector job");
+  vp_status st = job_init(d, j, true);
+  if (st != VP_OK) {
+    job_free(j);
+    free(j);
+    return st;
+  }
+  *out = j;
+  return VP_OK;
+}
+
+void vp_face_detector_job_destroy(vp_face_detector_job *j) {
+  if (!j) return;
+  job_free(j);
+  free(j);
 }
 
 vp_status vp_face_detector_create(const vp_face_detector_options *options,
@@ -166,6 +214,7 @@ vp_status vp_face_detector_create(const vp_face_detector_options *options,
                    (int)d->in_w, (int)d->in_h);
   if (st == VP_OK) st = configure(d);
   if (st == VP_OK) st = vp__task_session_create(d->model, o.num_threads, o.pool, &d->session);
+  if (st == VP_OK) st = job_init(d, &d->own, false);
   if (st != VP_OK) {
     vp_face_detector_destroy(d);
     return st;
@@ -179,18 +228,17 @@ void vp_face_detector_destroy(vp_face_detector *d) {
   vp_session_destroy(d->session);
   vp_model_destroy(d->model);
   free(d->anchors);
-  free(d->decoded);
-  free(d->kept);
-  free(d->faces);
+  job_free(&d->own);
   free(d);
 }
 
-vp_status vp_face_detector_preprocess(vp_face_detector *d, const vp_frame *frame) {
-  if (!d || !frame) return vp__error(VP_EINVAL, "face detector: NULL argument");
+vp_status vp_face_detector_job_preprocess(const vp_face_detector *d, const vp_frame *frame,
+                                          vp_face_detector_job *j) {
+  if (!d || !frame || !j) return vp__error(VP_EINVAL, "face detector: NULL argument");
   const int64_t t0 = vp_time_ns();
   /* GetRoi without a rect: the whole image; PadRoi for keep_aspect_ratio. */
   float rw = (float)frame->width, rh = (float)frame->height;
-  vp__letterbox_pad_roi(d->in_w, d->in_h, &rw, &rh, d->pad);
+  vp__letterbox_pad_roi(d->in_w, d->in_h, &rw, &rh, j->pad);
   vp__warp_params p;
   memset(&p, 0, sizeof p);
   p.out_w = d->in_w;
@@ -204,79 +252,106 @@ vp_status vp_face_detector_preprocess(vp_face_detector *d, const vp_frame *frame
   p.pixel_centers = d->opt.sampling == VP_SAMPLING_PIXEL_CENTERS;
   p.range_min = -1.0f;
   p.range_max = 1.0f;
-  float *in = vp_session_input(d->session, 0);
+  /* The detector's own job writes straight into the session's input. */
+  float *in = j->input ? j->input : vp_session_input(d->session, 0);
   if (!in) return vp__error(VP_ESTATE, "face detector: no input buffer");
   vp_status st = vp__warp_to_tensor(frame, &p, in);
   if (st != VP_OK) return st;
-  d->img_w = frame->width;
-  d->img_h = frame->height;
-  d->have_input = true;
-  d->have_output = false;
-  d->timings.preprocess_ns = vp_time_ns() - t0;
+  j->img_w = frame->width;
+  j->img_h = frame->height;
+  j->stage = 1;
+  j->timings.preprocess_ns = vp_time_ns() - t0;
   return VP_OK;
 }
 
-vp_status vp_face_detector_infer(vp_face_detector *d) {
-  if (!d) return vp__error(VP_EINVAL, "face detector: NULL");
-  if (!d->have_input) return vp__error(VP_ESTATE, "face detector: infer before preprocess");
+vp_status vp_face_detector_job_infer(vp_face_detector *d, vp_face_detector_job *j) {
+  if (!d || !j) return vp__error(VP_EINVAL, "face detector: NULL argument");
+  if (j->stage != 1) return vp__error(VP_ESTATE, "face detector: infer before preprocess");
   const int64_t t0 = vp_time_ns();
+  const size_t in_n = (size_t)d->in_w * d->in_h * 3, n = (size_t)d->num_anchors;
+  if (j->input) memcpy(vp_session_input(d->session, 0), j->input, sizeof(float) * in_n);
   vp_status st = vp_session_run(d->session);
-  d->timings.inference_ns = vp_time_ns() - t0;
+  if (st == VP_OK && j->boxes) {
+    memcpy(j->boxes, vp_session_output(d->session, d->out_boxes), sizeof(float) * n * 16);
+    memcpy(j->scores, vp_session_output(d->session, d->out_scores), sizeof(float) * n);
+  }
+  j->timings.inference_ns = vp_time_ns() - t0;
   if (st != VP_OK) return st;
-  d->have_input = false;
-  d->have_output = true;
+  j->stage = 2;
   return VP_OK;
 }
 
-static vp_status decode(vp_face_detector *d) {
-  const float *boxes = vp_session_output(d->session, d->out_boxes);
-  const float *scores = vp_session_output(d->session, d->out_scores);
+/* Decoding, NMS, letterbox removal, max_results; reads only immutable
+ * detector state (and the session's outputs for the detector's own job). */
+static vp_status decode(const vp_face_detector *d, vp_face_detector_job *j) {
+  const float *boxes = j->boxes ? j->boxes : vp_session_output(d->session, d->out_boxes);
+  const float *scores = j->scores ? j->scores : vp_session_output(d->session, d->out_scores);
   if (!boxes || !scores) return vp__error(VP_ESTATE, "face detector: no outputs");
   int32_t n = 0;
   vp_status st = vp__decode_detections(&d->dec, boxes, scores, d->anchors, d->num_anchors,
-                                       d->decoded, d->num_anchors, &n);
+                                       j->decoded, d->num_anchors, &n);
   if (st != VP_OK) return st;
-  st = vp__nms(&d->nms, d->decoded, n, d->kept, d->num_anchors, &d->num_kept);
+  st = vp__nms(&d->nms, j->decoded, n, j->kept, d->num_anchors, &j->num_kept);
   if (st != VP_OK) return st;
-  for (int32_t i = 0; i < d->num_kept; i++) vp__letterbox_remove_detection(d->pad, &d->kept[i]);
-  if (d->opt.max_results >= 0 && d->num_kept > d->opt.max_results)
-    d->num_kept = d->opt.max_results;
+  for (int32_t i = 0; i < j->num_kept; i++) vp__letterbox_remove_detection(j->pad, &j->kept[i]);
+  if (d->opt.max_results >= 0 && j->num_kept > d->opt.max_results)
+    j->num_kept = d->opt.max_results;
   return VP_OK;
 }
 
 static int32_t clamp_i(int32_t v, int32_t lo, int32_t hi) { return v < lo ? lo : v > hi ? hi : v; }
 
-vp_status vp_face_detector_postprocess(vp_face_detector *d, int64_t ts,
-                                       const vp_face_detector_result **out) {
-  if (!d || !out) return vp__error(VP_EINVAL, "face detector: NULL argument");
-  if (!d->have_output) return vp__error(VP_ESTATE, "face detector: postprocess before infer");
+vp_status vp_face_detector_job_postprocess(const vp_face_detector *d, vp_face_detector_job *j,
+                                           int64_t ts, const vp_face_detector_result **out) {
+  if (!d || !j || !out) return vp__error(VP_EINVAL, "face detector: NULL argument");
+  if (j->stage != 2) return vp__error(VP_ESTATE, "face detector: postprocess before infer");
   const int64_t t0 = vp_time_ns();
-  vp_status st = decode(d);
+  vp_status st = decode(d, j);
+  j->stage = 0;
   if (st != VP_OK) return st;
-  const float W = (float)d->img_w, H = (float)d->img_h;
-  for (int32_t i = 0; i < d->num_kept; i++) {
-    const vp__detection *k = &d->kept[i];
-    vp_face_detection *f = &d->faces[i];
+  const float W = (float)j->img_w, H = (float)j->img_h;
+  for (int32_t i = 0; i < j->num_kept; i++) {
+    const vp__detection *k = &j->kept[i];
+    vp_face_detection *f = &j->faces[i];
     f->score = k->score;
     f->box_exact = (vp_box){k->xmin, k->ymin, k->width, k->height};
     /* C float→int conversion truncates toward zero, as the C++ cast. */
-    f->box_px[0] = clamp_i((int32_t)(k->xmin * W), 0, d->img_w);
-    f->box_px[1] = clamp_i((int32_t)(k->ymin * H), 0, d->img_h);
-    f->box_px[2] = clamp_i((int32_t)(k->width * W), 0, d->img_w);
-    f->box_px[3] = clamp_i((int32_t)(k->height * H), 0, d->img_h);
+    f->box_px[0] = clamp_i((int32_t)(k->xmin * W), 0, j->img_w);
+    f->box_px[1] = clamp_i((int32_t)(k->ymin * H), 0, j->img_h);
+    f->box_px[2] = clamp_i((int32_t)(k->width * W), 0, j->img_w);
+    f->box_px[3] = clamp_i((int32_t)(k->height * H), 0, j->img_h);
     f->box = (vp_box){(float)f->box_px[0] / W, (float)f->box_px[1] / H, (float)f->box_px[2] / W,
                       (float)f->box_px[3] / H};
-    for (int j = 0; j < VP_FACE_KEYPOINTS; j++)
-      f->keypoints[j] = (vp_point2){k->kp[j][0], k->kp[j][1]};
+    for (int q = 0; q < VP_FACE_KEYPOINTS; q++)
+      f->keypoints[q] = (vp_point2){k->kp[q][0], k->kp[q][1]};
   }
-  d->result.count = d->num_kept;
-  d->result.faces = d->faces;
-  d->result.timestamp_ns = ts;
-  d->have_output = false;
-  d->timings.postprocess_ns = vp_time_ns() - t0;
-  d->timings.detector_runs = 1;
-  *out = &d->result;
+  j->result.count = j->num_kept;
+  j->result.faces = j->faces;
+  j->result.timestamp_ns = ts;
+  j->timings.postprocess_ns = vp_time_ns() - t0;
+  j->timings.detector_runs = 1;
+  *out = &j->result;
   return VP_OK;
+}
+
+void vp_face_detector_job_timings(const vp_face_detector_job *j, vp_task_timings *out) {
+  if (j && out) *out = j->timings;
+}
+
+vp_status vp_face_detector_preprocess(vp_face_detector *d, const vp_frame *frame) {
+  if (!d) return vp__error(VP_EINVAL, "face detector: NULL argument");
+  return vp_face_detector_job_preprocess(d, frame, &d->own);
+}
+
+vp_status vp_face_detector_infer(vp_face_detector *d) {
+  if (!d) return vp__error(VP_EINVAL, "face detector: NULL argument");
+  return vp_face_detector_job_infer(d, &d->own);
+}
+
+vp_status vp_face_detector_postprocess(vp_face_detector *d, int64_t ts,
+                                       const vp_face_detector_result **out) {
+  if (!d) return vp__error(VP_EINVAL, "face detector: NULL argument");
+  return vp_face_detector_job_postprocess(d, &d->own, ts, out);
 }
 
 vp_status vp__face_detector_run(vp_face_detector *d, const vp_frame *frame,
@@ -285,12 +360,12 @@ vp_status vp__face_detector_run(vp_face_detector *d, const vp_frame *frame,
   if (st == VP_OK) st = vp_face_detector_infer(d);
   if (st != VP_OK) return st;
   const int64_t t0 = vp_time_ns();
-  st = decode(d);
-  d->have_output = false;
-  d->timings.postprocess_ns = vp_time_ns() - t0;
+  st = decode(d, &d->own);
+  d->own.stage = 0;
+  d->own.timings.postprocess_ns = vp_time_ns() - t0;
   if (st != VP_OK) return st;
-  *dets = d->kept;
-  *count = d->num_kept;
+  *dets = d->own.kept;
+  *count = d->own.num_kept;
   return VP_OK;
 }
 
@@ -341,5 +416,5 @@ vp_status vp_face_detector_detect_async(vp_face_detector *d, const vp_frame *fra
 }
 
 void vp_face_detector_timings(const vp_face_detector *d, vp_task_timings *out) {
-  if (d && out) *out = d->timings;
+  if (d && out) *out = d->own.timings;
 }

@@ -30,6 +30,7 @@
  * derivate_cutoff 1.0, object scale from the ROI, in VIDEO/LIVE mode. The
  * tracking ROI is computed from the unsmoothed landmarks.
  */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -293,6 +294,12 @@ static vp_status process(vp_face_landmarker *l, const vp_frame *frame, int64_t t
   int64_t t_post = 0;
   int32_t nfaces = 0, ntracks = 0;
   for (int32_t i = 0; i < nr; i++) {
+    const vp_norm_rect *rr = &l->rects[i];
+    /* A degenerate rect (NaN from a broken model output, or empty) is dropped
+     * rather than failing the frame. */
+    if (!(isfinite(rr->x_center) && isfinite(rr->y_center) && isfinite(rr->rotation) &&
+          rr->width > 0 && rr->height > 0 && rr->width < 1e4f && rr->height < 1e4f))
+      continue;
     vp_landmark *lm = l->landmarks + (size_t)nfaces * VP_FACE_LANDMARKS_REFINED;
     float presence = 0;
     vp_status st = run_landmarks(l, frame, &l->rects[i], lm, &presence, &tm.preprocess_ns,

@@ -250,6 +250,20 @@ static void test_bad_inputs(void) {
   vp_source *s = NULL;
   CHECK_STATUS(vp_source_open("/nonexistent/file.mp4", NULL, &s), VP_ENOENT);
   CHECK(strstr(vp_last_error(), "/nonexistent/file.mp4") != NULL);
+  /* A generator by format name: no file behind it. */
+  vp_source_options lo = vp_source_options_default();
+  lo.format = "lavfi";
+  CHECK_STATUS(vp_source_open("testsrc2=size=64x48:rate=10:duration=1", &lo, &s), VP_OK);
+  if (s) {
+    vp_frame *f = NULL;
+    int n = 0;
+    while (vp_source_read(s, &f) == VP_OK) {
+      n++;
+      vp_frame_unref(&f);
+    }
+    CHECK_INT_EQ(n, 10);
+    vp_source_close(s);
+  }
   /* A camera that is not there. */
   CHECK_STATUS(vp_source_open("/dev/video99", NULL, &s), VP_ENOENT);
   CHECK(strstr(vp_last_error(), "/dev/video99") != NULL);
@@ -471,11 +485,46 @@ static void test_draw_keeps_decoding_intact(void) {
   vp_source_close(s);
 }
 
+/* BT.709 full-range video: native frames converted later with vp_frame_convert
+ * give the same RGB as the source's own conversion and as ffmpeg's. */
+static void test_colour_properties(void) {
+  char p[512], raw[512];
+  make("bt709.mp4", "-f lavfi -i testsrc2=size=96x64:rate=5 -t 1 -vf scale=out_color_matrix=bt709:out_range=full "
+                    "-c:v libx264 -pix_fmt yuv420p -colorspace bt709 -color_range pc");
+  path_of(p, sizeof p, "bt709.mp4");
+  path_of(raw, sizeof raw, "bt709.rgb");
+  vp_test_sh("ffmpeg -nostdin -v error -y -i '%s' -frames:v 1 -f rawvideo -pix_fmt rgb24 '%s'", p, raw);
+  size_t size = 0;
+  unsigned char *ref = vp_test_read_file(raw, &size);
+  CHECK(ref && size == 96 * 64 * 3);
+  vp_source *s = NULL;
+  CHECK_STATUS(vp_source_open(p, NULL, &s), VP_OK);
+  if (!s || !ref) {
+    free(ref);
+    vp_source_close(s);
+    return;
+  }
+  vp_frame *f = NULL, *rgb = NULL;
+  CHECK_STATUS(vp_source_read(s, &f), VP_OK);
+  CHECK_STATUS(vp_frame_alloc(96, 64, VP_PIXFMT_RGB24, &rgb), VP_OK);
+  if (f && rgb) {
+    CHECK_STATUS(vp_frame_convert(f, rgb), VP_OK);
+    int diff = 0;
+    for (int y = 0; y < 64; y++) diff += memcmp(rgb->data[0] + y * rgb->linesize[0], ref + y * 96 * 3, 96 * 3) != 0;
+    CHECK_INT_EQ(diff, 0);
+  }
+  vp_frame_unref(&f);
+  vp_frame_unref(&rgb);
+  vp_source_close(s);
+  free(ref);
+}
+
 int main(void) {
   if (!vp_test_have_ffmpeg()) return vp_test_skip_or_fail("ffmpeg/ffprobe CLI");
   tmp = vp_test_tmpdir();
   test_containers();
   test_discard();
+  test_colour_properties();
   test_images();
   test_bad_inputs();
   test_damaged();

