@@ -30,6 +30,16 @@
     "adaptive processing rate bounds, fps")                                                       \
   X(adaptive_rate, int32_t, VP_OPT_ENUM, "adaptive-rate", "on|off", "on", 0, 0, "on|off",         \
     "thin the processing rate when input timing is irregular")                                    \
+  X(rate_sigma, vp_cli_range, VP_OPT_RANGE, "rate-sigma-ms", "LOW:HIGH", "12:45", 0, 10000, NULL, \
+    "interval sigma below LOW raises the rate x1.1, above HIGH lowers it x0.7")                   \
+  X(jitter_window, int32_t, VP_OPT_INT, "jitter-window", "N", "64", 2, 65536, NULL,               \
+    "inter-frame intervals in the jitter window")                                                 \
+  X(jitter_factor, double, VP_OPT_DOUBLE, "jitter-factor", "K", "3", 0.01, 1000, NULL,            \
+    "timing anomaly when the intervals' sigma exceeds K x their mean")                            \
+  X(stall_ms, double, VP_OPT_DOUBLE, "stall-ms", "MS", "120", 1, 3.6e6, NULL,                     \
+    "an interval longer than this counts towards a stall")                                        \
+  X(stall_count, int32_t, VP_OPT_INT, "stall-count", "N", "5", 1, 100000, NULL,                   \
+    "consecutive long intervals that make a stall")                                               \
   X(queue_policy, int32_t, VP_OPT_ENUM, "queue-policy", "POLICY", "auto", 0, 0,                   \
     "auto|block|drop-oldest|drop-newest",                                                         \
     "full queue: auto = block for files, drop-oldest for live sources")                           \
