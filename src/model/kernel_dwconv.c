@@ -18,6 +18,7 @@
  * the operator stays on XNNPACK.
  */
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -140,14 +141,18 @@ DW_ROW(5, 1, 8)
 DW_ROW(5, 2, 4)
 #undef DW_ROW
 
-static int cpu_ok = -1;
+static pthread_once_t cpu_once = PTHREAD_ONCE_INIT;
+static bool cpu_avx512;
 
+static void cpu_probe(void) {
+  __builtin_cpu_init();
+  cpu_avx512 = __builtin_cpu_supports("avx512f") != 0;
+}
+
+/* Sessions are created on many threads: probe the CPU once. */
 static bool have_avx512(void) {
-  if (cpu_ok < 0) {
-    __builtin_cpu_init();
-    cpu_ok = __builtin_cpu_supports("avx512f") ? 1 : 0;
-  }
-  return cpu_ok == 1;
+  pthread_once(&cpu_once, cpu_probe);
+  return cpu_avx512;
 }
 
 #endif
