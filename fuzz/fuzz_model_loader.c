@@ -33,6 +33,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (vp_model_operator_kind(m, k, &name, &count) != VP_OK) __builtin_trap();
     (void)strlen(name);
   }
+  int64_t macs = 0;
+  for (int32_t i = 0; i < vp_model_operator_count(m); i++) {
+    vp_operator_info op;
+    if (vp_model_operator_info(m, i, &op) != VP_OK) __builtin_trap();
+    macs = op.macs > INT64_MAX - macs ? INT64_MAX : macs + op.macs;
+    for (int32_t k = 0; k < op.num_inputs; k++) {
+      vp_status st = vp_model_operator_tensor(m, i, false, k, &t, NULL);
+      if (st != VP_OK && st != VP_ENOENT) __builtin_trap();
+    }
+    for (int32_t k = 0; k < op.num_outputs; k++)
+      if (vp_model_operator_tensor(m, i, true, k, &t, NULL) != VP_OK) __builtin_trap();
+  }
+  if (macs != s.macs) __builtin_trap();
   vp_model_destroy(m);
   return 0;
 }

@@ -132,7 +132,8 @@ VP_API vp_status vp_frame_convert(const vp_frame *src, vp_frame *dst);
 /** Load a still image (PNG, JPEG, PPM, ...) decoded by FFmpeg into RGB24. */
 VP_API vp_status vp_image_load(const char *path, vp_frame **out);
 
-/** Write an 8-bit gray or RGB24 frame as PNG. */
+/** Write a GRAY8, RGB24, RGBA, BGR24 or BGRA frame as an 8-bit PNG (others:
+ *  VP_EUNSUPPORTED; convert first). A failed write leaves no partial file. */
 VP_API vp_status vp_image_write_png(const vp_frame *frame, const char *path);
 
 

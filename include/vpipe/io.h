@@ -105,6 +105,13 @@ typedef struct vp_source_options {
   int32_t reconnect_initial_ms;/**< first back-off delay (default 200) */
   int32_t reconnect_max_ms;    /**< back-off cap; delays double up to it (default 5000) */
 
+  /** Hand out frames that share buffers the decoder still uses as references,
+   *  without copying them (default false: such frames are copied so that every
+   *  frame is writable). Shared frames are read-only: vp_frame_is_writable() is
+   *  false, so draw on a copy (vp_frame_clone or a pool + vp_frame_convert).
+   *  Saves one copy per frame in pass-through and analysis-only pipelines. */
+  bool shared_buffers;
+
   /** Keep the input's audio packets for a sink that copies them (default true;
    *  packets are only queued once a sink has attached to this source). */
   bool keep_audio;
@@ -216,8 +223,9 @@ VP_API vp_video_sink_options vp_video_sink_options_default(void);
  * Open an output. Files are created (and the path checked) here, so an
  * unwritable path fails now with VP_EIO; the encoder starts with the first frame,
  * whose geometry it keeps (later frames of another size are scaled).
- * A still-image source (or an image extension: .png .jpg .jpeg .bmp .ppm) gives
- * an image output written on the first frame.
+ * An image extension (.png .jpg .jpeg .bmp .ppm .pgm) or format "image2" gives an
+ * image output (PNG/JPEG/... by extension) holding the last frame written: the
+ * annotated still image when the source is one.
  */
 VP_API vp_status vp_video_sink_open(const char *url, const vp_video_sink_options *options,
                                     vp_video_sink **out);

@@ -107,6 +107,30 @@ VP_API int32_t vp_model_operator_kinds(const vp_model *model);
 VP_API vp_status vp_model_operator_kind(const vp_model *model, int32_t index, const char **name,
                                         int32_t *count);
 
+/** One operator of a loaded model, in execution order (after load-time
+ *  folding of DEQUANTIZE/DENSIFY, which no longer appear). */
+typedef struct vp_operator_info {
+  const char *kind;        /**< "CONV_2D", "Convolution2DTransposeBias", ... */
+  int32_t file_index;      /**< position in the .tflite file's operator list */
+  int32_t num_inputs;      /**< including absent optional inputs */
+  int32_t num_outputs;
+  int64_t macs;            /**< multiply-accumulates per run (0 for data movement) */
+  int64_t num_parameters;  /**< elements of its constant inputs */
+} vp_operator_info;
+
+/** @return the number of operators (vp_model_stats.num_operators). */
+VP_API int32_t vp_model_operator_count(const vp_model *model);
+/** Describe operator @p index (0 .. count-1). @return VP_OK or VP_ERANGE. */
+VP_API vp_status vp_model_operator_info(const vp_model *model, int32_t index,
+                                        vp_operator_info *out);
+/**
+ * Input (@p output false) or output @p i of operator @p index.
+ * @param[out] is_constant may be NULL; set when the tensor is a weight/constant.
+ * @return VP_OK, VP_ERANGE for bad indices, VP_ENOENT for an absent optional input.
+ */
+VP_API vp_status vp_model_operator_tensor(const vp_model *model, int32_t index, bool output,
+                                          int32_t i, vp_tensor_info *out, bool *is_constant);
+
 /** Options for a session. Get defaults with vp_session_options_default(). */
 typedef struct vp_session_options {
   uint32_t struct_size;   /**< sizeof(vp_session_options), set by the defaults function */
@@ -239,6 +263,7 @@ typedef struct vp_models_fetch_options {
   bool force;                    /**< fetch even packages whose models already verify */
   const char *npm;               /**< npm program (searched in PATH); NULL: "npm" */
   const char *tar;               /**< tar program (searched in PATH); NULL: "tar" */
+  int32_t timeout_s;             /**< stop npm or tar after this many seconds; 0: 600 */
   vp_models_progress_fn progress; /**< NULL: progress goes to the log at INFO level */
   void *progress_user;
   uint8_t reserved[64];
@@ -257,8 +282,9 @@ VP_API vp_models_fetch_options vp_models_fetch_options_default(void);
  * Every package is tried even when one fails.
  * @param options NULL for defaults.
  * @return VP_OK when every model is present and verified afterwards; else the
- *         first failure (VP_EIO: npm or tar failed, VP_ECHECKSUM, VP_EFORMAT:
- *         unexpected package contents), with a message naming the package.
+ *         first failure (VP_EIO: npm or tar failed, VP_ETIMEDOUT: npm or tar
+ *         hung, VP_ECHECKSUM, VP_EFORMAT: unexpected package contents), with a
+ *         message naming the package.
  */
 VP_API vp_status vp_models_fetch(const vp_models_fetch_options *options);
 

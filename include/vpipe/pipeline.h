@@ -23,7 +23,8 @@
  * drop-oldest (default for live sources) or drop-newest. Frames stay in order.
  * End of stream travels through the queues as a status.
  *
- * Minimal use:
+ * Minimal use (a complete program with a source, a task stage and a sink is
+ * examples/pipeline_stages.c):
  * @code
  *   vp_pipeline_options o = vp_pipeline_options_default();
  *   vp_pipeline *p;
@@ -249,7 +250,12 @@ typedef struct vp_stage_class {
   vp_status (*process)(vp_stage *st, vp_packet *pkt);
   /** End of stream (or stop): drain and finalise (encoders, containers). May be NULL. */
   vp_status (*flush)(vp_stage *st);
-  /** Release everything init opened (also after a failed init). May be NULL. */
+  /**
+   * Release everything init opened (also after a failed init). May be NULL.
+   * Called in vp_pipeline_destroy() after every worker has been joined, for
+   * every stage whose init was attempted, in pipeline order (source first,
+   * sinks last), so stages sharing a context may free it in the last one's uninit.
+   */
   void (*uninit)(vp_stage *st);
 } vp_stage_class;
 
@@ -382,8 +388,11 @@ VP_API vp_status vp_pipeline_create(const vp_pipeline_options *options, vp_pipel
 
 /**
  * Add a stage of @p cls. Its private state is zeroed and its options set to
- * their defaults. Stages are ordered by kind (then by the order of adding);
- * exactly one source is required.
+ * their defaults. Stages run in this order: the source, decode stages, then
+ * all preprocess / infer / postprocess stages in the order they were added
+ * (a task adds its own stages in sequence and they stay together; several
+ * tasks run one after the other), then render stages, then sinks (each group
+ * in the order added). Exactly one source is required.
  * @param opaque handed to the stage (vp_stage_opaque); not owned.
  * @param[out] out the stage, owned by the pipeline (may be NULL).
  */

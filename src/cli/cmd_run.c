@@ -8,10 +8,11 @@
  * (the mask is set before any thread exists, FFmpeg's included) and taken by
  * one signal thread with sigwait(), which calls vp_pipeline_stop() — a
  * normal thread, so no async-signal-safety constraint; a second signal (a
- * second or more after the first) exits at once. The signal thread is ended with SIGUSR1 and joined. Ownership: the
- * io objects belong to this file and are closed after the pipeline has been
- * destroyed (video sink before source, as io.h asks). Lock: sig_lock guards
- * the pipeline pointer shared with the signal thread. */
+ * second or more after the first) exits at once. The signal thread is ended
+ * with SIGUSR1 and joined. Ownership: the io objects belong to this file and
+ * are closed after the pipeline has been destroyed (video sink before source,
+ * as io.h asks). Lock: sig_lock guards the pipeline pointer shared with the
+ * signal thread. */
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -243,10 +244,21 @@ int vp_cmd_run(int argc, char **argv) {
   po.adaptive_rate = a.adaptive_rate == 0;
   po.rate.min_fps = a.fps_range[0];
   po.rate.max_fps = a.fps_range[1];
+  po.rate.low_sigma_ms = a.rate_sigma[0];
+  po.rate.high_sigma_ms = a.rate_sigma[1];
+  po.jitter.window = a.jitter_window;
+  if (po.jitter.min_intervals > a.jitter_window) po.jitter.min_intervals = a.jitter_window;
+  po.jitter.sigma_factor = a.jitter_factor;
+  po.jitter.stall_ms = a.stall_ms;
+  po.jitter.stall_count = a.stall_count;
   po.decode_skipped = a.output != NULL;
   po.on_event = log_event;
-  if (vp_pipeline_create(&po, &p) != VP_OK ||
-      vp_pipeline_add(p, &vp_run_source_class, &io, &io.source_stage) != VP_OK ||
+  if (vp_pipeline_create(&po, &p) != VP_OK) { /* only option combinations fail here */
+    fprintf(stderr, "vpipe run: %s\n", vp_last_error());
+    rc = 2;
+    goto done;
+  }
+  if (vp_pipeline_add(p, &vp_run_source_class, &io, &io.source_stage) != VP_OK ||
       (io.jsonl && vp_pipeline_add(p, &vp_run_jsonl_class, &io, NULL) != VP_OK) ||
       (io.video && vp_pipeline_add(p, &vp_run_video_class, &io, NULL) != VP_OK)) {
     fprintf(stderr, "vpipe run: %s\n", vp_last_error());

@@ -30,6 +30,16 @@
     "adaptive processing rate bounds, fps")                                                       \
   X(adaptive_rate, int32_t, VP_OPT_ENUM, "adaptive-rate", "on|off", "on", 0, 0, "on|off",         \
     "thin the processing rate when input timing is irregular")                                    \
+  X(rate_sigma, vp_cli_range, VP_OPT_RANGE, "rate-sigma-ms", "LOW:HIGH", "12:45", 0, 10000, NULL, \
+    "interval sigma below LOW raises the rate x1.1, above HIGH lowers it x0.7")                   \
+  X(jitter_window, int32_t, VP_OPT_INT, "jitter-window", "N", "64", 2, 65536, NULL,               \
+    "inter-frame intervals in the jitter window")                                                 \
+  X(jitter_factor, double, VP_OPT_DOUBLE, "jitter-factor", "K", "3", 0.01, 1000, NULL,            \
+    "timing anomaly when the intervals' sigma exceeds K x their mean")                            \
+  X(stall_ms, double, VP_OPT_DOUBLE, "stall-ms", "MS", "120", 1, 3.6e6, NULL,                     \
+    "an interval longer than this counts towards a stall")                                        \
+  X(stall_count, int32_t, VP_OPT_INT, "stall-count", "N", "5", 1, 100000, NULL,                   \
+    "consecutive long intervals that make a stall")                                               \
   X(queue_policy, int32_t, VP_OPT_ENUM, "queue-policy", "POLICY", "auto", 0, 0,                   \
     "auto|block|drop-oldest|drop-newest",                                                         \
     "full queue: auto = block for files, drop-oldest for live sources")                           \
@@ -63,7 +73,21 @@
     1, NULL, "face: IoU above which detections are merged (weighted NMS)")                       \
   X(task_pixfmt, int32_t, VP_OPT_ENUM, "task-pixfmt", "FMT", "rgb24", 0, 0, "rgb24|native",        \
     "pixels the tasks crop from: rgb24 = exactly MediaPipe's (converted on the decoder's worker), " \
-    "native = the decoder's YUV directly (faster, slightly different)")
+    "native = the decoder's YUV directly (faster, slightly different)")                              \
+  X(num_hands, int32_t, VP_OPT_INT, "num-hands", "N", "2", 1, 16, NULL,                           \
+    "hands: most hands to find and track")                                                       \
+  X(hand_model, int32_t, VP_OPT_ENUM, "hand-model", "MODEL", "full", 0, 0, "lite|full",           \
+    "hands: palm detection + hand landmark model size")                                          \
+  X(num_poses, int32_t, VP_OPT_INT, "num-poses", "N", "1", 1, 16, NULL,                           \
+    "pose: most people to find and track (each keeps an id while tracked)")                      \
+  X(pose_model, int32_t, VP_OPT_ENUM, "pose-model", "MODEL", "full", 0, 0, "lite|full|heavy",     \
+    "pose: landmark model size")                                                                 \
+  X(segmentation_mask, char *, VP_OPT_STRING, "segmentation-mask", "DIR", NULL, 0, 0, NULL,       \
+    "write confidence masks as PNG into DIR (selfie; pose asks its model for masks)")            \
+  X(selfie_model, int32_t, VP_OPT_ENUM, "selfie-model", "MODEL", "square", 0, 0,                  \
+    "square|landscape", "selfie: 256x256 or 256x144 segmentation model")                         \
+  X(background, char *, VP_OPT_STRING, "background", "blur|COLOR|IMAGE", NULL, 0, 0, NULL,        \
+    "selfie/pose output: blur, replace by a colour (#RRGGBB or a name) or an image file")
 
 typedef struct vp_run_args {
 #define VP__RUN_FIELD(field, ctype, type, name, meta, def, min, max, choices, help) ctype field;

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cli/run_body.h"
 #include "cli/run_face.h"
 #include "vpipe/core.h"
 
@@ -11,6 +12,11 @@ const vp_run_task vp_run_tasks[] = {
     {"face", "face detection (BlazeFace short or full range; --face-range)", vp_run_face_add},
     {"face-mesh", "face mesh, 468 points or 478 with --refine-landmarks, tracked in video",
      vp_run_face_mesh_add},
+    {"hands", "hand landmarks (21 points, handedness), tracked in video", vp_run_hands_add},
+    {"pose", "body pose (33 points, visibility, world landmarks, masks), tracked per person",
+     vp_run_pose_add},
+    {"selfie", "person segmentation (selfie models), confidence mask at frame size",
+     vp_run_selfie_add},
     {NULL, NULL, NULL},
 };
 

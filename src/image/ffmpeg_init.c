@@ -3,6 +3,7 @@
  * instead of straight to stderr. vpipe reports failures itself with a clear
  * message, so FFmpeg's errors are demoted to INFO and its warnings to DEBUG. */
 #include <libavdevice/avdevice.h>
+#include <stdatomic.h>
 #include <libavutil/log.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -11,7 +12,23 @@
 #include "core/error.h"
 #include "image/ffmpeg_init.h"
 
+static _Atomic(vp__ffmpeg_error_hook) error_hook;
+
+void vp__ffmpeg_set_error_hook(vp__ffmpeg_error_hook hook) { atomic_store(&error_hook, hook); }
+
 static void forward_log(void *avcl, int level, const char *fmt, va_list vl) {
+  vp__ffmpeg_error_hook hook = level <= AV_LOG_ERROR && avcl ? atomic_load(&error_hook) : NULL;
+  if (hook) {
+    char msg[256];
+    int pp = 0;
+    va_list copy;
+    va_copy(copy, vl);
+    av_log_format_line2(NULL, level, fmt, copy, msg, sizeof msg, &pp);
+    va_end(copy);
+    size_t n = strlen(msg);
+    while (n && (msg[n - 1] == '\n' || msg[n - 1] == '\r')) msg[--n] = 0;
+    hook(avcl, msg);
+  }
   vp_log_level lv;
   if (level <= AV_LOG_FATAL) lv = VP_LOG_WARNING;
   else if (level <= AV_LOG_ERROR) lv = VP_LOG_INFO;

@@ -32,6 +32,7 @@ typedef struct frame_box {
   void (*release)(void *opaque);
   void *release_opaque;
   int color_space, color_range; /* AVColorSpace / AVColorRange; 0 = unspecified */
+  bool readonly;                /* pixels shared with someone else (a decoder) */
   struct frame_box *next_free;
 } frame_box;
 
@@ -159,6 +160,7 @@ static void box_free(frame_box *b) {
 static void reset_props(vp_frame *f) {
   frame_box *b = f->priv;
   b->color_space = b->color_range = 0;
+  b->readonly = false;
   f->seq = 0;
   f->pts_ns = INT64_MIN;
   f->capture_ns = 0;
@@ -221,7 +223,7 @@ vp_frame *vp_frame_ref(vp_frame *frame) {
 bool vp_frame_is_writable(const vp_frame *frame) {
   if (!frame) return false;
   frame_box *b = frame->priv;
-  return atomic_load_explicit(&b->refs, memory_order_acquire) == 1;
+  return !b->readonly && atomic_load_explicit(&b->refs, memory_order_acquire) == 1;
 }
 
 static void pool_free_struct(vp_frame_pool *pool) {
@@ -271,6 +273,11 @@ void vp__frame_set_release(vp_frame *frame, void (*release)(void *opaque), void 
   frame_box *b = frame->priv;
   b->release = release;
   b->release_opaque = opaque;
+}
+
+void vp__frame_set_readonly(vp_frame *frame) {
+  frame_box *b = frame->priv;
+  b->readonly = true;
 }
 
 void vp__frame_set_color(vp_frame *frame, int color_space, int color_range) {

@@ -43,6 +43,10 @@ void vp__frame_set_release(vp_frame *frame, void (*release)(void *opaque), void 
 void vp__frame_set_color(vp_frame *frame, int color_space, int color_range);
 void vp__frame_get_color(const vp_frame *frame, int *color_space, int *color_range);
 
+/* Mark the pixels as shared (vp_frame_is_writable() is then false for the
+ * frame's whole life in this use; the mark is cleared when a pool reuses it). */
+void vp__frame_set_readonly(vp_frame *frame);
+
 /* Copy timestamps, flags and colour properties. */
 void vp__frame_copy_props(vp_frame *dst, const vp_frame *src);
 

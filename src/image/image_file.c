@@ -130,8 +130,10 @@ vp_status vp_image_write_png(const vp_frame *frame, const char *path) {
     case VP_PIXFMT_RGB24: color = PNG_COLOR_TYPE_RGB; break;
     case VP_PIXFMT_RGBA: color = PNG_COLOR_TYPE_RGB_ALPHA; break;
     case VP_PIXFMT_GRAY8: color = PNG_COLOR_TYPE_GRAY; break;
+    case VP_PIXFMT_BGR24: color = PNG_COLOR_TYPE_RGB; break;
+    case VP_PIXFMT_BGRA: color = PNG_COLOR_TYPE_RGB_ALPHA; break;
     default:
-      return vp__error(VP_EUNSUPPORTED, "write PNG '%s': pixel format %s (need rgb24, rgba or gray8)",
+      return vp__error(VP_EUNSUPPORTED, "write PNG '%s': pixel format %s (need rgb24, rgba, bgr24, bgra or gray8)",
                        path, vp_pixfmt_name(frame->format));
   }
   FILE *fp = fopen(path, "wb");
@@ -161,6 +163,7 @@ vp_status vp_image_write_png(const vp_frame *frame, const char *path) {
   png_set_IHDR(png, info, (png_uint_32)frame->width, (png_uint_32)frame->height, 8, color,
                PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
   png_write_info(png, info);
+  if (frame->format == VP_PIXFMT_BGR24 || frame->format == VP_PIXFMT_BGRA) png_set_bgr(png);
   for (int32_t y = 0; y < frame->height; y++)
     png_write_row(png, frame->data[0] + (size_t)y * frame->linesize[0]);
   png_write_end(png, info);

@@ -22,6 +22,19 @@ void vp__source_audio_attach(vp_source *s, bool on);
  * stream's time base) or NULL. Thread safe. */
 AVPacket *vp__source_audio_pop(vp_source *s, int64_t upto_ns);
 
+/* Codec threads to ask FFmpeg for, given the caller's request (0 = automatic).
+ * In ThreadSanitizer builds codecs run on one thread: FFmpeg's worker threads
+ * synchronise inside uninstrumented code, which TSan reports as races in
+ * libavcodec; single-threaded codecs keep TSan's findings to vpipe's own code. */
+static inline int vp__codec_threads(int requested) {
+#if defined(__SANITIZE_THREAD__)
+  (void)requested;
+  return 1;
+#else
+  return requested > 0 ? requested : 0;
+#endif
+}
+
 /* FFmpeg error text. */
 const char *vp__averr(int err, char *buf, size_t n);
 

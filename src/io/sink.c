@@ -240,6 +240,14 @@ static vp_status start(vp_video_sink *k, const vp_frame *f) {
   e->width = f->width;
   e->height = f->height;
   e->pix_fmt = pick_pixfmt(codec, vp__pixfmt_to_av(f->format));
+  /* Subsampled chroma needs even sizes (libx264 refuses odd ones): round up,
+   * the frames are then scaled by at most one pixel. */
+  const AVPixFmtDescriptor *pd = av_pix_fmt_desc_get(e->pix_fmt);
+  if (pd && pd->log2_chroma_w && (e->width & 1)) e->width++;
+  if (pd && pd->log2_chroma_h && (e->height & 1)) e->height++;
+  if (e->width != f->width || e->height != f->height)
+    VP_LOGI("io", "output '%s': %dx%d frames are encoded as %dx%d (%s needs even sizes)", k->url, f->width,
+            f->height, e->width, e->height, av_get_pix_fmt_name(e->pix_fmt));
   e->sample_aspect_ratio = (AVRational){1, 1};
   AVRational fr = {k->opt.fps_num, k->opt.fps_den}, tb = {k->opt.fps_den, k->opt.fps_num};
   if (k->src) {
@@ -255,7 +263,7 @@ static vp_status start(vp_video_sink *k, const vp_frame *f) {
   if (codec->id == AV_CODEC_ID_MPEG4 && tb.den > 65535) tb = (AVRational){1, 1000};
   e->time_base = tb;
   e->framerate = fr;
-  e->thread_count = k->opt.threads > 0 ? k->opt.threads : 0;
+  e->thread_count = vp__codec_threads(k->opt.threads);
   if (k->oc->oformat->flags & AVFMT_GLOBALHEADER) e->flags |= AV_CODEC_FLAG_GLOBAL_HEADER;
   AVDictionary *eo = NULL;
   if (strcmp(codec->name, "libx264") == 0) {

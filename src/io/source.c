@@ -17,8 +17,8 @@
  *   after a gap so that pts stays monotonic.
  * - Audio packets are queued (under audio_lock) only while a sink is attached;
  *   the sink pops them from its own thread.
- * - Lock order: s->lock and s->audio_lock are never held together; the avframe
- *   cache lock is a leaf.
+ * - Lock order: s->lock before a pool's lock; s->audio_lock, s->stats_lock and
+ *   the avframe cache lock are leaves.
  */
 #include <ctype.h>
 #include <dirent.h>
@@ -138,7 +138,7 @@ struct vp_source {
   atomic_int discard;
   _Atomic int64_t deadline_ns; /* for the interrupt callback; 0 = none */
 
-  pthread_mutex_t lock; /* protects nothing but the back-off wait */
+  pthread_mutex_t lock; /* the back-off wait, and the s->conv pointer against interrupt() */
   pthread_cond_t wake;
 
   vp_status sticky;
@@ -153,6 +153,9 @@ struct vp_source {
   int64_t gap_wall_ns;
   int64_t frames_decoded; /* including corrupt ones */
   bool ever_discarded;    /* frames were skipped on purpose: no truncation check */
+  bool registered;
+  atomic_int ffmpeg_errors; /* errors FFmpeg logged for this input's demuxer/decoder */
+  char first_ffmpeg_error[160]; /* under registry_lock */
   char damage[256];
 
   vp_source_stats stats;
@@ -222,13 +225,78 @@ void vp_source_stats_get(const vp_source *source, vp_source_stats *out) {
   vp_frame_pool_stats ps;
   vp_frame_pool_stats_get(s->shells, &ps);
   out->frame_allocations = ps.allocations;
+  pthread_mutex_lock(&s->lock);
   vp_frame_pool_stats_get(s->conv, &ps);
-  out->frame_allocations += ps.allocations + s->conv_allocations;
+  out->frame_allocations += ps.allocations;
+  pthread_mutex_unlock(&s->lock);
+  pthread_mutex_lock(&s->stats_lock);
+  out->frame_allocations += s->conv_allocations;
+  pthread_mutex_unlock(&s->stats_lock);
   if (s->avframes) {
     pthread_mutex_lock(&s->avframes->lock);
     out->frame_allocations += s->avframes->allocations;
     pthread_mutex_unlock(&s->avframes->lock);
   }
+}
+
+/* ---- FFmpeg's error messages, attributed to the source they concern -------
+ * FFmpeg reports damage it conceals (resynchronised demuxers, concealed
+ * macroblocks) only in its log. The log hook maps a message's context back to
+ * its source through the contexts' opaque field, trusted only for sources in
+ * this registry (other FFmpeg users in the process may set opaque too). */
+static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
+static vp_source **registry;
+static int registry_n, registry_cap;
+
+static void on_ffmpeg_error(void *avcl, const char *message) {
+  const AVClass *cls = *(const AVClass **)avcl;
+  void *opaque = NULL;
+  if (cls == avformat_get_class()) opaque = ((AVFormatContext *)avcl)->opaque;
+  else if (cls == avcodec_get_class()) opaque = ((AVCodecContext *)avcl)->opaque;
+  if (!opaque) return;
+  pthread_mutex_lock(&registry_lock);
+  for (int i = 0; i < registry_n; i++)
+    if (registry[i] == opaque) {
+      vp_source *s = opaque;
+      if (atomic_fetch_add(&s->ffmpeg_errors, 1) == 0)
+        snprintf(s->first_ffmpeg_error, sizeof s->first_ffmpeg_error, "%s", message);
+      break;
+    }
+  pthread_mutex_unlock(&registry_lock);
+}
+
+static bool registry_add(vp_source *s) {
+  pthread_mutex_lock(&registry_lock);
+  if (registry_n == registry_cap) {
+    int cap = registry_cap ? registry_cap * 2 : 8;
+    vp_source **r = realloc(registry, sizeof *r * (size_t)cap);
+    if (!r) {
+      pthread_mutex_unlock(&registry_lock);
+      return false;
+    }
+    registry = r;
+    registry_cap = cap;
+  }
+  registry[registry_n++] = s;
+  vp__ffmpeg_set_error_hook(on_ffmpeg_error);
+  pthread_mutex_unlock(&registry_lock);
+  return true;
+}
+
+static void registry_remove(vp_source *s) {
+  pthread_mutex_lock(&registry_lock);
+  for (int i = 0; i < registry_n; i++)
+    if (registry[i] == s) {
+      registry[i] = registry[--registry_n];
+      break;
+    }
+  if (registry_n == 0) {
+    vp__ffmpeg_set_error_hook(NULL);
+    free(registry);
+    registry = NULL;
+    registry_cap = 0;
+  }
+  pthread_mutex_unlock(&registry_lock);
 }
 
 /* ---- input classification ------------------------------------------------ */
@@ -359,6 +427,7 @@ static vp_status open_input(vp_source *s, bool first) {
   }
   s->fmt->interrupt_callback.callback = interrupt_cb;
   s->fmt->interrupt_callback.opaque = s;
+  s->fmt->opaque = s;
   arm_deadline(s);
   int r = avformat_open_input(&s->fmt, s->url, ifmt, &o); /* frees fmt on failure */
   av_dict_free(&o);
@@ -396,8 +465,9 @@ static vp_status open_input(vp_source *s, bool first) {
   }
   avcodec_parameters_to_context(s->dec, st->codecpar);
   s->dec->pkt_timebase = st->time_base;
+  s->dec->opaque = s;
   bool live = s->info.kind == VP_SOURCE_NETWORK || s->info.kind == VP_SOURCE_CAMERA;
-  s->dec->thread_count = s->opt.decode_threads > 0 ? s->opt.decode_threads : 0;
+  s->dec->thread_count = vp__codec_threads(s->opt.decode_threads);
   s->dec->thread_type = live ? FF_THREAD_SLICE : (FF_THREAD_FRAME | FF_THREAD_SLICE);
   r = avcodec_open2(s->dec, codec, NULL);
   if (r < 0) {
@@ -489,6 +559,7 @@ vp_status vp_source_open(const char *url, const vp_source_options *options, vp_s
   pthread_cond_init(&s->wake, NULL);
   pthread_mutex_init(&s->stats_lock, NULL);
   pthread_mutex_init(&s->audio_lock, NULL);
+  s->registered = registry_add(s);
   s->url_in = strdup(url);
   s->format_name = dup_or_null(o.format);
   s->input_format = dup_or_null(o.input_format);
@@ -512,8 +583,12 @@ vp_status vp_source_open(const char *url, const vp_source_options *options, vp_s
 
   /* Classify. */
   if (strcmp(url, "-") == 0) url = "pipe:0"; /* standard input */
+  /* file: URLs name local paths (FFmpeg opens them as they are). */
+  const char *local = url;
+  if (strncmp(local, "file://", 7) == 0) local += 7;
+  else if (strncmp(local, "file:", 5) == 0) local += 5;
   struct stat sb;
-  bool exists = stat(url, &sb) == 0;
+  bool exists = stat(local, &sb) == 0;
   if (strncmp(url, "/dev/video", 10) == 0 ||
       (s->format_name && (strcmp(s->format_name, "v4l2") == 0 || strcmp(s->format_name, "video4linux2") == 0))) {
     s->info.kind = VP_SOURCE_CAMERA;
@@ -537,7 +612,7 @@ vp_status vp_source_open(const char *url, const vp_source_options *options, vp_s
     s->url = strdup(url);
   } else if (exists && S_ISDIR(sb.st_mode)) {
     s->info.kind = VP_SOURCE_IMAGE_SEQUENCE;
-    if ((st = directory_glob(url, &s->url))) goto fail;
+    if ((st = directory_glob(local, &s->url))) goto fail;
     s->glob_pattern = true;
     if (!s->format_name) s->format_name = strdup("image2");
   } else if (!exists && (strpbrk(url, "*?[") != NULL)) {
@@ -586,6 +661,7 @@ fail:
 void vp_source_close(vp_source *s) {
   if (!s) return;
   close_input(s);
+  if (s->registered) registry_remove(s);
   av_packet_free(&s->pkt);
   av_frame_free(&s->frame);
   vp_frame_pool_destroy(s->shells);
@@ -625,9 +701,9 @@ void vp_source_interrupt(vp_source *s) {
   atomic_store(&s->interrupted, true);
   pthread_mutex_lock(&s->lock);
   pthread_cond_broadcast(&s->wake);
-  pthread_mutex_unlock(&s->lock);
   vp_frame_pool_cancel(s->shells);
   vp_frame_pool_cancel(s->conv);
+  pthread_mutex_unlock(&s->lock);
 }
 
 void vp_source_set_discard(vp_source *s, vp_source_discard d) {
@@ -778,7 +854,8 @@ static vp_status deliver(vp_source *s, vp_frame **out) {
   /* Zero copy only when nobody else holds the buffers: a reference frame the
    * decoder keeps must not be drawn on, so those are copied (vp_frame_is_writable
    * then stays true to its word). */
-  if (want == nat && has_padding(av, nat) && av_frame_is_writable(av)) {
+  bool exclusive = av_frame_is_writable(av);
+  if (want == nat && has_padding(av, nat) && (exclusive || s->opt.shared_buffers)) {
     if ((st = vp_frame_pool_get(s->shells, &f))) return st;
     AVFrame *keep = cache_get(s->avframes);
     if (!keep) {
@@ -795,23 +872,29 @@ static vp_status deliver(vp_source *s, vp_frame **out) {
       f->linesize[p] = keep->linesize[p];
     }
     vp__frame_set_release(f, release_avframe, keep);
+    if (!exclusive) vp__frame_set_readonly(f);
   } else {
     if (!s->conv || s->conv_w != av->width || s->conv_h != av->height || s->conv_fmt != want) {
       if (s->conv) {
         vp_frame_pool_stats ps;
         vp_frame_pool_stats_get(s->conv, &ps);
-        s->conv_allocations += ps.allocations;
+        stats_add(s, &s->conv_allocations, ps.allocations);
       }
-      vp_frame_pool_destroy(s->conv); /* frames still out stay valid */
-      s->conv = NULL;
       vp_frame_pool_options po = vp_frame_pool_options_default();
       po.width = av->width;
       po.height = av->height;
       po.format = want;
       po.capacity = s->opt.pool_capacity;
       po.blocking = true;
-      if ((st = vp_frame_pool_create(&po, &s->conv))) return st;
-      if (atomic_load(&s->interrupted)) vp_frame_pool_cancel(s->conv);
+      vp_frame_pool *np = NULL;
+      if ((st = vp_frame_pool_create(&po, &np))) return st;
+      /* Swap under s->lock: vp_source_interrupt() cancels s->conv from another thread. */
+      pthread_mutex_lock(&s->lock);
+      vp_frame_pool *old = s->conv;
+      s->conv = np;
+      if (atomic_load(&s->interrupted)) vp_frame_pool_cancel(np);
+      pthread_mutex_unlock(&s->lock);
+      vp_frame_pool_destroy(old); /* frames still out stay valid */
       s->conv_w = av->width;
       s->conv_h = av->height;
       s->conv_fmt = want;
@@ -858,12 +941,26 @@ static vp_status finish(vp_source *s) {
                                     (long long)s->seq, vp__averr(s->read_error, eb, sizeof eb),
                                     s->damage[0] ? "; " : "", s->damage));
   }
+  char expect_txt[64] = "";
+  if (s->info.frame_count > 0)
+    snprintf(expect_txt, sizeof expect_txt, " of about %lld", (long long)s->info.frame_count);
   if (st.decode_errors || st.corrupt_frames) {
     return fail_sticky(s, vp__error(VP_EFORMAT,
                                     "input '%s' is damaged: %lld packet(s) failed to decode, %lld corrupt "
-                                    "frame(s) dropped, %lld good frames delivered%s%s",
+                                    "frame(s) dropped, %lld good frames delivered%s%s%s",
                                     s->url_in, (long long)st.decode_errors, (long long)st.corrupt_frames,
-                                    (long long)s->seq, s->damage[0] ? "; first error: " : "", s->damage));
+                                    (long long)s->seq, expect_txt, s->damage[0] ? "; first error: " : "", s->damage));
+  }
+  int ff_errors = atomic_load(&s->ffmpeg_errors);
+  if (ff_errors > 0 && (s->info.kind == VP_SOURCE_FILE || s->info.kind == VP_SOURCE_IMAGE_SEQUENCE)) {
+    char first[160];
+    pthread_mutex_lock(&registry_lock);
+    snprintf(first, sizeof first, "%s", s->first_ffmpeg_error);
+    pthread_mutex_unlock(&registry_lock);
+    return fail_sticky(s, vp__error(VP_EFORMAT,
+                                    "input '%s' is damaged: FFmpeg reported %d error(s) (first: %s); %lld good "
+                                    "frames delivered%s",
+                                    s->url_in, ff_errors, first, (long long)s->seq, expect_txt));
   }
   if (expected > 0 && s->frames_decoded < expected && !s->ever_discarded) {
     return fail_sticky(s, vp__error(VP_EFORMAT, "input '%s' is truncated: %lld of %lld frames decoded", s->url_in,

@@ -224,7 +224,26 @@ typedef struct vp__graph {
 vp_status vp__graph_parse(uint8_t *file, size_t size, vp__graph **out);
 
 /* Load-time rewrites: fp16 DEQUANTIZE and DENSIFY of constants become float32
- * constants; the ops are removed from `ops`. Run by vp_model_create_*. */
+ * constants; the ops are removed from `ops`. Run by vp_model_create_*.
+ *
+ * After a successful prepare, backends may rely on:
+ *  - ops are in a valid execution order: every input is a constant, a graph
+ *    input or an earlier op's output; each tensor is produced once; graph
+ *    inputs/outputs are float32 activations and every output is produced;
+ *  - no DEQUANTIZE or DENSIFY remains; every constant an op reads as data
+ *    (weights, bias, alpha, ...) is float32 with `data` set, parameter
+ *    tensors (PAD paddings, MEAN axes, RESIZE size, STRIDED_SLICE
+ *    begin/end/strides, TRANSPOSE perm) are constant int32;
+ *  - shapes agree with each op's semantics: CONV_2D/DEPTHWISE/POOL output
+ *    sizes match TFLite's SAME/VALID formulas; filters match input channels;
+ *    bias sizes match output channels; binary ops broadcast to the output;
+ *    CONCATENATION's `axis` is normalised to [0, rank); PAD amounts are
+ *    non-negative; custom ops' landmark indices lie inside their input;
+ *    TransformLandmarks v2 has `custom.dimensions` filled from the shape;
+ *  - ops the reader accepts beyond the 15 models' set (TANH, SUB, DIV,
+ *    MAXIMUM, MINIMUM, RELU6, TRANSPOSE, SQUEEZE, TRANSPOSE_CONV) are
+ *    validated too; a backend without a kernel for one must fail with
+ *    VP_EUNSUPPORTED naming it. */
 vp_status vp__graph_prepare(vp__graph *g);
 
 void vp__graph_free(vp__graph *g);
@@ -232,6 +251,9 @@ void vp__graph_free(vp__graph *g);
 /* TFLite's name of a builtin operator code or of a vp__opcode ("CONV_2D",
  * "Convolution2DTransposeBias"), or NULL for codes vpipe does not handle. */
 const char *vp__op_name(int32_t code);
+
+/* IEEE float16 bits → float32, exact (graph_prep.c). */
+float vp__half_to_float(uint16_t h);
 
 /* Bytes per element of @p t (0 for VP_DTYPE_UNKNOWN). */
 size_t vp__dtype_size(vp_dtype t);

@@ -68,28 +68,22 @@ static const char *tdesc(const vp__graph *g, const vp__tensor *t, char *buf, siz
   return buf;
 }
 
-/* float16 → float32, exact (subnormals, infinities and NaN included). */
-static float half_to_float(uint16_t h) {
-  uint32_t sign = (uint32_t)(h >> 15) << 31;
-  uint32_t exp = (h >> 10) & 0x1f;
-  uint32_t man = h & 0x3ff;
+/* float16 → float32, exact for every input (subnormals, infinities, NaN
+ * payloads). Normal and non-finite values re-bias the exponent in the bit
+ * pattern; subnormals (|h| < 2^-14) are m * 2^-24, computed exactly in
+ * float without ever producing a float32 subnormal, so the result does not
+ * depend on the FPU's denormal-flushing mode. */
+float vp__half_to_float(uint16_t h) {
+  uint32_t sign = (uint32_t)(h & 0x8000) << 16;
+  uint32_t em = h & 0x7fffu;
   uint32_t bits;
-  if (exp == 0) {
-    if (man == 0) {
-      bits = sign;
-    } else { /* subnormal: normalise */
-      int e = -1;
-      do {
-        e++;
-        man <<= 1;
-      } while (!(man & 0x400));
-      bits = sign | (uint32_t)(127 - 15 - e) << 23 | (man & 0x3ff) << 13;
-    }
-  } else if (exp == 31) {
-    bits = sign | 0x7f800000u | man << 13;
+  if (em < 0x400) {
+    float f = (float)em * 0x1p-24f;
+    memcpy(&bits, &f, sizeof bits);
   } else {
-    bits = sign | (exp + 127 - 15) << 23 | man << 13;
+    bits = (em << 13) + (em >= 0x7c00 ? 224u << 23 : 112u << 23);
   }
+  bits |= sign;
   float f;
   memcpy(&f, &bits, sizeof f);
   return f;
@@ -176,26 +170,77 @@ static uint32_t index_at(const vp__index_vec *v, size_t i) {
   }
 }
 
+/* Row-major index in the dense tensor of the current coordinates. */
+static size_t dense_index(const densify_ctx *c) {
+  size_t idx = 0;
+  for (int32_t i = 0; i < c->rank; i++) {
+    size_t ci = (size_t)c->coord[i];
+    if (c->block_of[i] >= 0) {
+      int32_t b = c->block_of[i];
+      ci = ci * (size_t)c->expanded[b] + (size_t)c->coord[b];
+    }
+    idx = idx * (size_t)c->dense_dims[i] + ci;
+  }
+  return idx;
+}
+
+static void copy_value(densify_ctx *c, size_t idx, size_t pos) {
+  const uint8_t *src = (const uint8_t *)c->s->values + pos * c->elem;
+  uint8_t *dst = c->dense + idx * c->elem;
+  if (c->elem == 2) {
+    dst[0] = src[0];
+    dst[1] = src[1];
+  } else {
+    memcpy(dst, src, c->elem);
+  }
+}
+
 static vp_status densify_walk(densify_ctx *c, int32_t level, size_t pos) {
   const vp__sparsity *s = c->s;
   if (level == s->num_dims) {
     if (pos >= s->num_values)
       return op_error(VP_EFORMAT, c->op, "sparse value index %zu out of %zu stored values", pos,
                       s->num_values);
-    size_t idx = 0;
-    for (int32_t i = 0; i < c->rank; i++) {
-      size_t ci = (size_t)c->coord[i];
-      if (c->block_of[i] >= 0) {
-        int32_t b = c->block_of[i];
-        ci = ci * (size_t)c->expanded[b] + (size_t)c->coord[b];
-      }
-      idx = idx * (size_t)c->dense_dims[i] + ci;
-    }
-    memcpy(c->dense + idx * c->elem, (const uint8_t *)s->values + pos * c->elem, c->elem);
+    copy_value(c, dense_index(c), pos);
     return VP_OK;
   }
   int32_t dim = s->traversal_order[level];
   const vp__sparse_dim *md = &s->dims[level];
+  if (level == s->num_dims - 1 && dim < c->rank && c->block_of[dim] < 0) {
+    /* Innermost level over a plain dense dim: the dense index is linear in
+     * this coordinate, so compute the row's base once. */
+    c->coord[dim] = 0;
+    size_t base = dense_index(c), stride = 1;
+    for (int32_t i = dim + 1; i < c->rank; i++) stride *= (size_t)c->dense_dims[i];
+    if (md->format == 0) {
+      size_t size = (size_t)md->dense_size;
+      if (size && pos > (s->num_values - 1) / size)
+        return op_error(VP_EFORMAT, c->op, "sparse value index %zu out of %zu stored values",
+                        pos * size, s->num_values);
+      for (size_t i = 0; i < size; i++) {
+        if (pos * size + i >= s->num_values)
+          return op_error(VP_EFORMAT, c->op, "sparse value index %zu out of %zu stored values",
+                          pos * size + i, s->num_values);
+        copy_value(c, base + i * stride, pos * size + i);
+      }
+      return VP_OK;
+    }
+    if (pos + 1 >= md->segments.len)
+      return op_error(VP_EFORMAT, c->op, "sparse dimension %d: segment %zu out of %u", level, pos,
+                      md->segments.len);
+    uint32_t a = index_at(&md->segments, pos), b = index_at(&md->segments, pos + 1);
+    for (uint32_t j = a; j < b; j++) {
+      uint32_t ix = index_at(&md->indices, j);
+      if (ix >= (uint32_t)c->expanded[dim])
+        return op_error(VP_EFORMAT, c->op, "sparse dimension %d: index %u at %u exceeds size %d",
+                        level, ix, j, c->expanded[dim]);
+      if (j >= s->num_values)
+        return op_error(VP_EFORMAT, c->op, "sparse value index %u out of %zu stored values", j,
+                        s->num_values);
+      copy_value(c, base + ix * stride, j);
+    }
+    return VP_OK;
+  }
   if (md->format == 0) {
     size_t size = (size_t)md->dense_size;
     for (size_t i = 0; i < size; i++) {
@@ -323,7 +368,7 @@ static vp_status fold_dequantize(vp__graph *g, vp__op *op) {
   const uint8_t *src = in->data;
   if (in->dtype == VP_DTYPE_F16) {
     for (size_t i = 0; i < in->num_elements; i++)
-      f[i] = half_to_float((uint16_t)(src[2 * i] | src[2 * i + 1] << 8));
+      f[i] = vp__half_to_float((uint16_t)(src[2 * i] | src[2 * i + 1] << 8));
   } else {
     memcpy(f, src, in->num_elements * sizeof *f);
   }
@@ -486,6 +531,14 @@ static vp_status check_strided_slice(vctx *c, const vp__tensor *x, const vp__ten
 static vp_status check_op(const vp__graph *g, vp__op *op) {
   vctx cx = {.g = g, .op = op}, *c = &cx;
   const vp__tensor *x = input(g, op, 0), *w = input(g, op, 1), *y = output(g, op, 0);
+  /* No operator of these networks takes or makes an empty tensor; a zero
+   * dimension would only lead kernels into divisions by zero. */
+  for (int32_t k = 0; k < op->num_inputs + op->num_outputs; k++) {
+    const vp__tensor *t = k < op->num_inputs ? input(g, op, k) : output(g, op, k - op->num_inputs);
+    if (t && t->num_elements == 0)
+      return SHAPE_ERR(c, "%s %d %s is empty", k < op->num_inputs ? "input" : "output",
+                       k < op->num_inputs ? k : k - op->num_inputs, D(c, t));
+  }
   switch (op->code) {
     case VP_OP_CONV_2D: {
       TRY(need_io(c, 2, 3, 1));

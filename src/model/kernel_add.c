@@ -9,6 +9,7 @@
  * plain C otherwise; pixels are split over the thread pool.
  */
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -72,6 +73,17 @@ __attribute__((target("avx512f"))) static void add_rows_avx512(const add_state *
 }
 #endif
 
+#ifdef VP_HAVE_ADD_AVX512
+/* Sessions are created on many threads: probe the CPU once. */
+static pthread_once_t cpu_once = PTHREAD_ONCE_INIT;
+static bool cpu_avx512;
+
+static void cpu_probe(void) {
+  __builtin_cpu_init();
+  cpu_avx512 = __builtin_cpu_supports("avx512f") != 0;
+}
+#endif
+
 static void add_tile(void *ctx, size_t p0, size_t np) {
   const add_state *s = ctx;
 #ifdef VP_HAVE_ADD_AVX512
@@ -88,7 +100,8 @@ static vp_status k_add(const vp__kernel_ctx *c) {
   s->pa = c->ptr[s->a];
   s->pb = c->ptr[s->b];
   s->po = c->ptr[s->out];
-  if (c->threadpool)
+  /* Small tensors stay on the calling thread: waking the pool costs more. */
+  if (c->threadpool && s->npix * (size_t)s->c >= 32768)
     pthreadpool_parallelize_1d_tile_1d(c->threadpool, add_tile, s, s->npix, 256, 0);
   else
     add_tile(s, 0, s->npix);
@@ -131,8 +144,8 @@ vp_status vp__add_prepare(const vp__graph *g, const vp__add_fusion *f, vp__kerne
     memcpy(s->slope, g->tensors[f->act_op->inputs[1]].data, (size_t)s->c * sizeof(float));
   }
 #ifdef VP_HAVE_ADD_AVX512
-  __builtin_cpu_init();
-  s->avx512 = __builtin_cpu_supports("avx512f") != 0;
+  pthread_once(&cpu_once, cpu_probe);
+  s->avx512 = cpu_avx512;
 #endif
   *fn = k_add;
   *state = s;

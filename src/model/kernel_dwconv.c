@@ -18,6 +18,7 @@
  * the operator stays on XNNPACK.
  */
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -140,14 +141,18 @@ DW_ROW(5, 1, 8)
 DW_ROW(5, 2, 4)
 #undef DW_ROW
 
-static int cpu_ok = -1;
+static pthread_once_t cpu_once = PTHREAD_ONCE_INIT;
+static bool cpu_avx512;
 
+static void cpu_probe(void) {
+  __builtin_cpu_init();
+  cpu_avx512 = __builtin_cpu_supports("avx512f") != 0;
+}
+
+/* Sessions are created on many threads: probe the CPU once. */
 static bool have_avx512(void) {
-  if (cpu_ok < 0) {
-    __builtin_cpu_init();
-    cpu_ok = __builtin_cpu_supports("avx512f") ? 1 : 0;
-  }
-  return cpu_ok == 1;
+  pthread_once(&cpu_once, cpu_probe);
+  return cpu_avx512;
 }
 
 #endif
@@ -159,7 +164,8 @@ static vp_status k_dwconv(const vp__kernel_ctx *c) {
   s->out = c->ptr[s->out_t];
   void (*row)(void *, size_t) = s->kh == 3 ? (s->sh == 1 ? dw_row_k3s1 : dw_row_k3s2)
                                           : (s->sh == 1 ? dw_row_k5s1 : dw_row_k5s2);
-  if (c->threadpool)
+  /* Small layers stay on the calling thread: waking the pool costs more. */
+  if (c->threadpool && (size_t)s->oh * (size_t)s->ow * (size_t)s->c * (size_t)(s->kh * s->kw) >= 200000)
     pthreadpool_parallelize_1d(c->threadpool, row, s, (size_t)s->oh, 0);
   else
     for (int32_t y = 0; y < s->oh; y++) row(s, (size_t)y);

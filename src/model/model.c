@@ -212,3 +212,44 @@ vp_status vp_model_operator_kind(const vp_model *model, int32_t index, const cha
   if (count) *count = model->kinds[index].count;
   return VP_OK;
 }
+
+int32_t vp_model_operator_count(const vp_model *model) { return model ? model->graph->num_ops : 0; }
+
+vp_status vp_model_operator_info(const vp_model *model, int32_t index, vp_operator_info *out) {
+  if (!model || !out) return vp__error(VP_EINVAL, "vp_model_operator_info: NULL argument");
+  const vp__graph *g = model->graph;
+  if (index < 0 || index >= g->num_ops)
+    return vp__error(VP_ERANGE, "operator %d out of %d", index, g->num_ops);
+  const vp__op *op = &g->ops[index];
+  vp_operator_info info = {0};
+  info.kind = op->name;
+  info.file_index = op->index;
+  info.num_inputs = op->num_inputs;
+  info.num_outputs = op->num_outputs;
+  info.macs = vp__op_macs(g, op);
+  for (int32_t k = 0; k < op->num_inputs; k++)
+    if (op->inputs[k] >= 0 && g->tensors[op->inputs[k]].data)
+      info.num_parameters += (int64_t)g->tensors[op->inputs[k]].num_elements;
+  *out = info;
+  return VP_OK;
+}
+
+vp_status vp_model_operator_tensor(const vp_model *model, int32_t index, bool output, int32_t i,
+                                   vp_tensor_info *out, bool *is_constant) {
+  if (!model || !out) return vp__error(VP_EINVAL, "vp_model_operator_tensor: NULL argument");
+  const vp__graph *g = model->graph;
+  if (index < 0 || index >= g->num_ops)
+    return vp__error(VP_ERANGE, "operator %d out of %d", index, g->num_ops);
+  const vp__op *op = &g->ops[index];
+  int32_t n = output ? op->num_outputs : op->num_inputs;
+  if (i < 0 || i >= n)
+    return vp__error(VP_ERANGE, "operator %d (%s): %s %d out of %d", op->index, op->name,
+                     output ? "output" : "input", i, n);
+  int32_t t = output ? op->outputs[i] : op->inputs[i];
+  if (t < 0)
+    return vp__error(VP_ENOENT, "operator %d (%s): optional input %d is absent", op->index,
+                     op->name, i);
+  fill_info(&g->tensors[t], out);
+  if (is_constant) *is_constant = g->tensors[t].data != NULL;
+  return VP_OK;
+}

@@ -640,7 +640,7 @@ static vp_status build_xnn_step(vp_session *s, vp__step *st, uint32_t *value) {
     if (s->plan[i].exec == VP_EXEC_XNN)
       rc = vp__xnn_define_op(&d, &g->ops[i], s->plan[i].folded ? &s->plan[i].fold : NULL);
   if (rc == VP_OK) {
-    /* The segment must have external ids 0..n-1: re-create with the exact count. */
+    /* External ids are 0..num_ext-1 of the max_ext reserved; the unused ones stay undefined. */
     xs = xnn_create_runtime_v2(sg, s->tp, 0, &st->runtime);
     if (xs != xnn_status_success)
       rc = vp__error(VP_EBACKEND, "operators %d..%d: xnn_create_runtime failed: %s", g->ops[st->first_op].index,

@@ -13,11 +13,14 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <poll.h>
+#include <signal.h>
 #include <spawn.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/pidfd.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -41,6 +44,10 @@ typedef struct fetch_ctx {
   const char *dir; /* destination */
   char tmp[4096];  /* private work folder */
 } fetch_ctx;
+
+static int child_timeout(const fetch_ctx *c) {
+  return c->opt->timeout_s > 0 ? c->opt->timeout_s : 600;
+}
 
 static void progress(const fetch_ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void progress(const fetch_ctx *c, const char *fmt, ...) {
@@ -73,36 +80,78 @@ static void log_tail(const char *path, char *buf, size_t size) {
   while (n > 0 && buf[n - 1] == ' ') buf[--n] = '\0';
 }
 
+/* Wait for child pid at most timeout_s seconds (a pidfd becomes readable when
+ * the child exits; no polling loop). On timeout the child is killed and
+ * reaped. Returns 0 with *status set, 1 on timeout, -1 on error. */
+static int wait_child(pid_t pid, int timeout_s, int *status) {
+  int fd = pidfd_open(pid, 0);
+  if (fd >= 0) {
+    struct pollfd p = {.fd = fd, .events = POLLIN};
+    int64_t deadline = vp_time_ns() + (int64_t)timeout_s * 1000000000;
+    int r;
+    for (;;) {
+      int64_t left_ms = (deadline - vp_time_ns()) / 1000000;
+      if (left_ms < 0) left_ms = 0;
+      r = poll(&p, 1, (int)(left_ms > 3600000 ? 3600000 : left_ms));
+      if (r < 0 && errno == EINTR) continue;
+      if (r == 0 && vp_time_ns() < deadline) continue;
+      break;
+    }
+    close(fd);
+    if (r == 0) {
+      kill(-pid, SIGKILL); /* its own process group: npm's children too */
+      kill(pid, SIGKILL);
+      while (waitpid(pid, status, 0) < 0 && errno == EINTR) {
+      }
+      return 1;
+    }
+  }
+  /* Exited (or no pidfd support: plain blocking wait). */
+  while (waitpid(pid, status, 0) < 0)
+    if (errno != EINTR) return -1;
+  return 0;
+}
+
 /* Run argv[0] (PATH lookup) in folder cwd, stdin from /dev/null, stdout and
- * stderr into log. Returns VP_OK when it exits with status 0. */
-static vp_status run(const char *cwd, char *const argv[], const char *log) {
+ * stderr into log, for at most timeout_s seconds. Returns VP_OK when it exits
+ * with status 0. */
+static vp_status run(const char *cwd, char *const argv[], const char *log, int timeout_s) {
   posix_spawn_file_actions_t fa;
   if (posix_spawn_file_actions_init(&fa)) return vp__error(VP_ENOMEM, "posix_spawn setup failed");
   int e = posix_spawn_file_actions_addchdir_np(&fa, cwd);
   if (!e) e = posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
   if (!e) e = posix_spawn_file_actions_addopen(&fa, 1, log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
   if (!e) e = posix_spawn_file_actions_adddup2(&fa, 1, 2);
+  posix_spawnattr_t attr;
+  int have_attr = !e && posix_spawnattr_init(&attr) == 0;
+  if (have_attr) {
+    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);
+    posix_spawnattr_setpgroup(&attr, 0);
+  }
   pid_t pid = 0;
-  if (!e) e = posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ);
+  if (!e) e = posix_spawnp(&pid, argv[0], &fa, have_attr ? &attr : NULL, argv, environ);
+  if (have_attr) posix_spawnattr_destroy(&attr);
   posix_spawn_file_actions_destroy(&fa);
   if (e)
     return vp__error(VP_EIO, "cannot run `%s`: %s%s", argv[0], strerror(e),
                      e == ENOENT ? " (is it installed and in PATH?)" : "");
   int status = 0;
-  while (waitpid(pid, &status, 0) < 0) {
-    if (errno != EINTR) return vp__error(VP_EIO, "waiting for `%s`: %s", argv[0], strerror(errno));
-  }
-  if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return VP_OK;
+  int w = wait_child(pid, timeout_s, &status);
+  if (w < 0) return vp__error(VP_EIO, "waiting for `%s`: %s", argv[0], strerror(errno));
+  if (WIFEXITED(status) && WEXITSTATUS(status) == 0 && w == 0) return VP_OK;
   char cmd[300];
   size_t n = 0;
   cmd[0] = '\0';
   for (int i = 0; argv[i] && n + 1 < sizeof cmd; i++) {
-    int w = snprintf(cmd + n, sizeof cmd - n, "%s%s", i ? " " : "", argv[i]);
-    if (w < 0) break;
-    n += (size_t)w;
+    int k = snprintf(cmd + n, sizeof cmd - n, "%s%s", i ? " " : "", argv[i]);
+    if (k < 0) break;
+    n += (size_t)k;
   }
   char tail[600];
   log_tail(log, tail, sizeof tail);
+  if (w == 1)
+    return vp__error(VP_ETIMEDOUT, "`%s` did not finish within %d s and was stopped: %s", cmd,
+                     timeout_s, tail[0] ? tail : "(no output)");
   if (WIFEXITED(status))
     return vp__error(VP_EIO, "`%s` failed with exit status %d: %s", cmd, WEXITSTATUS(status),
                      tail[0] ? tail : "(no output)");
@@ -125,17 +174,20 @@ static vp_status find_tarball(const char *d, char *out, size_t size, const char 
   DIR *dh = opendir(d);
   if (!dh) return vp__error(VP_EIO, "cannot read %s: %s", d, strerror(errno));
   int found = 0;
+  char name[256] = "";
   struct dirent *de;
   while ((de = readdir(dh))) {
     size_t n = strlen(de->d_name);
-    if (n > 4 && !strcmp(de->d_name + n - 4, ".tgz")) {
+    if (n > 4 && n < sizeof name && !strcmp(de->d_name + n - 4, ".tgz")) {
       found++;
-      snprintf(out, size, "%s/%s", d, de->d_name);
+      memcpy(name, de->d_name, n + 1);
     }
   }
   closedir(dh);
   if (found != 1)
     return vp__error(VP_EIO, "`npm pack %s` left %d tarballs instead of one", pkg, found);
+  if (snprintf(out, size, "%s/%s", d, name) >= (int)size)
+    return vp__error(VP_ERANGE, "temporary path too long");
   return VP_OK;
 }
 
@@ -252,10 +304,11 @@ static vp_status fetch_package(fetch_ctx *c, int pi) {
   if (mkdir(work, 0700) || mkdir(x, 0700))
     return vp__error(VP_EIO, "cannot create %s: %s", work, strerror(errno));
 
+  /* --prefer-offline: npm's cache may serve the tarball; its SHA-256 is checked anyway. */
   progress(c, "%s: npm pack", spec);
   const char *npm = c->opt->npm ? c->opt->npm : "npm";
-  char *npm_argv[] = {(char *)npm, "pack", "--silent", spec, NULL};
-  vp_status st = run(work, npm_argv, log);
+  char *npm_argv[] = {(char *)npm, "pack", "--silent", "--prefer-offline", spec, NULL};
+  vp_status st = run(work, npm_argv, log, child_timeout(c));
   if (st) return st;
   if ((st = find_tarball(work, tgz, sizeof tgz, spec))) return st;
   vp__sha256_hex got;
@@ -292,7 +345,7 @@ static vp_status fetch_package(fetch_ctx *c, int pi) {
   }
   argv[argc] = NULL;
   progress(c, "%s: tarball verified, unpacking", spec);
-  if ((st = run(x, (char *const *)argv, log))) return st;
+  if ((st = run(x, (char *const *)argv, log, child_timeout(c)))) return st;
 
   for (int i = 0; i < vp__store_model_count; i++) {
     const vp__store_model *m = &vp__store_models[i];
@@ -365,6 +418,16 @@ vp_status vp_models_fetch(const vp_models_fetch_options *options) {
       }
     }
     st = fetch_package(&c, pi);
+    if (st == VP_ETIMEDOUT) {
+      /* A hung npm means no registry: do not wait as long again for each package. */
+      first = first ? first : st;
+      if (!first_msg[0])
+        snprintf(first_msg, sizeof first_msg, "%s@%s: %s", p->name, p->version, vp_last_error());
+      failed = vp__store_package_count - pi + failed;
+      progress(&c, "%s@%s: FAILED: %s; not trying the other packages", p->name, p->version,
+               vp_last_error());
+      break;
+    }
     if (st) {
       failed++;
       progress(&c, "%s@%s: FAILED: %s", p->name, p->version, vp_last_error());

@@ -408,6 +408,52 @@ vp_status vp__xnn_define_op(vp__xnn_def *d, const vp__op *op, const vp__fold *fo
         pad[k][1] = (uint32_t)(total - total / 2);
       }
       if ((st = input_value(d, op->inputs[0], &in0)) != VP_OK) return st;
+      int32_t kh = w->dims[1], kw = w->dims[2], co = w->dims[0], ci = w->dims[3];
+      if (kh == cp->stride_h && kw == cp->stride_w && kh == kw && !pad[0][0] && !pad[0][1] && !pad[1][0] &&
+          !pad[1][1]) {
+        /* Non-overlapping footprints (kernel = stride, no padding): every
+         * input pixel yields its own k*k*Cout outputs, i.e. a fully connected
+         * layer [H*W, Cin] x [k*k*Cout, Cin] followed by depth-to-space, both
+         * much faster in XNNPACK than its deconvolution for few channels. */
+        size_t rows = (size_t)kh * (size_t)kw * (size_t)co;
+        float *wt = malloc(rows * (size_t)ci * sizeof(float) + XNN_EXTRA_BYTES);
+        float *bt = malloc(rows * sizeof(float) + XNN_EXTRA_BYTES);
+        void **sc = realloc(*d->scratch, sizeof(void *) * (size_t)(*d->num_scratch + 2));
+        if (sc) *d->scratch = sc;
+        if (!wt || !bt || !sc) {
+          free(wt);
+          free(bt);
+          return vp__error(VP_ENOMEM, "operator %d (%s): out of memory", op->index, op->name);
+        }
+        sc[(*d->num_scratch)++] = wt;
+        sc[(*d->num_scratch)++] = bt;
+        const float *wsrc = w->data, *bsrc = tin(g, op, 2)->data;
+        for (int32_t dy = 0; dy < kh; dy++)
+          for (int32_t dx = 0; dx < kw; dx++)
+            for (int32_t o2 = 0; o2 < co; o2++) {
+              size_t r = ((size_t)dy * (size_t)kw + (size_t)dx) * (size_t)co + (size_t)o2;
+              memcpy(wt + r * (size_t)ci, wsrc + (((size_t)o2 * (size_t)kh + (size_t)dy) * (size_t)kw + (size_t)dx) * (size_t)ci,
+                     (size_t)ci * sizeof(float));
+              bt[r] = bsrc[o2];
+            }
+        size_t wd[2] = {rows, (size_t)ci}, bd[1] = {rows};
+        size_t fd[2] = {(size_t)a->dims[0] * (size_t)a->dims[1] * (size_t)a->dims[2], rows};
+        size_t rd4[4] = {(size_t)a->dims[0], (size_t)a->dims[1], (size_t)a->dims[2], rows};
+        uint32_t wid, bid, fid, rid;
+        if ((st = define_value(d, op->inputs[1], 2, wd, wt, XNN_INVALID_VALUE_ID, 0, &wid)) != VP_OK) return st;
+        if ((st = define_value(d, op->inputs[2], 1, bd, bt, XNN_INVALID_VALUE_ID, 0, &bid)) != VP_OK) return st;
+        if ((st = temp_value(d, op, 2, fd, &fid)) != VP_OK) return st;
+        if ((st = temp_value(d, op, 4, rd4, &rid)) != VP_OK) return st;
+        if ((st = output_value(d, ot, &out)) != VP_OK) return st;
+        xs = xnn_define_fully_connected(d->subgraph, -INFINITY, INFINITY, in0, wid, bid, fid,
+                                        XNN_FLAG_TENSORFLOW_RESHAPE_2D);
+        if (xs != xnn_status_success) return xerr(op, "xnn_define_fully_connected", xs);
+        xs = xnn_define_static_reshape(d->subgraph, 4, rd4, fid, rid, 0);
+        if (xs != xnn_status_success) return xerr(op, "xnn_define_static_reshape", xs);
+        what = "xnn_define_depth_to_space";
+        xs = xnn_define_depth_to_space(d->subgraph, rid, out, (uint32_t)kh, 0);
+        break;
+      }
       if ((st = input_value(d, op->inputs[1], &in1)) != VP_OK) return st;
       if ((st = input_value(d, op->inputs[2], &in2)) != VP_OK) return st;
       if ((st = output_value(d, ot, &out)) != VP_OK) return st;

@@ -1,8 +1,9 @@
 /* The stage pipeline runtime (layer: pipeline).
  *
  * DESIGN
- * - Stages are sorted by kind (source, decode, preprocess, infer, postprocess,
- *   render, sink; stable within a kind) and mapped onto workers: worker 0 runs
+ * - Stages are ordered source, decode, task stages (preprocess / infer /
+ *   postprocess, in the order added, so each task keeps its stages together),
+ *   render, sinks; then mapped onto workers: worker 0 runs
  *   the source alone (demux + decode never wait for inference), worker 1
  *   starts at the next stage, and every stage whose class sets
  *   VP_STAGE_FLAG_THREAD starts a new worker; other stages run inline on the
@@ -242,14 +243,19 @@ void vp_stage_post_event(vp_stage *st, vp_event_type type, double value, double 
   post_event(st->p, &e);
 }
 
-/* Move events not yet delivered into the packet that is about to reach the sinks. */
+/* Move the events of this frame and of earlier ones (dropped frames' events
+ * travel with the next frame that reaches the sinks) into the packet about to
+ * reach the sinks. Events of later frames wait for their frame. */
 static void attach_events(vp_pipeline *p, vp_packet *pkt) {
   pthread_mutex_lock(&p->lock);
-  int32_t n = p->n_pending;
-  if (n > VP_PACKET_MAX_EVENTS - pkt->n_events) n = VP_PACKET_MAX_EVENTS - pkt->n_events;
-  for (int32_t i = 0; i < n; i++) pkt->events[pkt->n_events++] = p->pending[i];
-  memmove(p->pending, p->pending + n, (size_t)(p->n_pending - n) * sizeof p->pending[0]);
-  p->n_pending -= n;
+  int32_t kept = 0;
+  for (int32_t i = 0; i < p->n_pending; i++) {
+    if (p->pending[i].seq <= pkt->seq && pkt->n_events < VP_PACKET_MAX_EVENTS)
+      pkt->events[pkt->n_events++] = p->pending[i];
+    else
+      p->pending[kept++] = p->pending[i];
+  }
+  p->n_pending = kept;
   pthread_mutex_unlock(&p->lock);
 }
 
@@ -581,9 +587,26 @@ static void *source_worker_main(void *arg) {
 
 /* ---- start / wait / destroy -------------------------------------------- */
 
+/* Order rank: source, decode, then every task stage (preprocess, infer,
+ * postprocess) in the order added — so each task's stages stay together and
+ * in its own order, several tasks one after the other — then render, sinks. */
+static int order_rank(vp_stage_kind k) {
+  switch (k) {
+  case VP_STAGE_SOURCE: return 0;
+  case VP_STAGE_DECODE: return 1;
+  case VP_STAGE_PREPROCESS:
+  case VP_STAGE_INFER:
+  case VP_STAGE_POSTPROCESS: return 2;
+  case VP_STAGE_RENDER: return 3;
+  case VP_STAGE_SINK: return 4;
+  }
+  return 2;
+}
+
 static int kind_cmp(const void *a, const void *b) {
   const vp_stage *x = *(vp_stage *const *)a, *y = *(vp_stage *const *)b;
-  if (x->cls->kind != y->cls->kind) return (int)x->cls->kind - (int)y->cls->kind;
+  int rx = order_rank(x->cls->kind), ry = order_rank(y->cls->kind);
+  if (rx != ry) return rx - ry;
   return x->index - y->index;
 }
 
@@ -741,7 +764,7 @@ void vp_pipeline_destroy(vp_pipeline *p) {
   for (int32_t k = 0; k < p->n_workers; k++)
     if (p->workers[k].started) pthread_join(p->workers[k].thread, NULL);
   for (int32_t k = 0; k < p->n_workers; k++) vp__queue_destroy(p->workers[k].out);
-  for (int32_t i = p->n_stages - 1; i >= 0; i--) { /* sinks before the source */
+  for (int32_t i = 0; i < p->n_stages; i++) { /* pipeline order (documented in pipeline.h) */
     vp_stage *st = p->stages[i];
     if (st->init_called && st->cls->uninit) st->cls->uninit(st);
     vp_options_free(st->priv, st->cls->options);

@@ -44,7 +44,8 @@ int32_t vp__hand_association(const vp_norm_rect *base, const int64_t *base_ids, 
 
 /**
  * HandLandmarksDeduplicationCalculator (Tasks): marks hands that duplicate an
- * earlier kept hand. @p hands[i] points at 21 normalised landmarks.
+ * earlier kept hand; beyond MediaPipe, also a hand whose landmark box
+ * overlaps a kept hand's by IoU > 0.5. @p hands[i] points at 21 normalised landmarks.
  * @param[out] suppressed n flags, true for a duplicate.
  * @return the number of hands kept.
  */

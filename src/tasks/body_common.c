@@ -7,27 +7,13 @@
 #include "tasks/body_common.h"
 #include "image/warp.h"
 #include "tasks/calc.h"
-
-/* Until the model store's vp_model_create_by_name() is merged: <dir>/<name>.tflite
- * with dir = @p dir, $VPIPE_MODELS or ~/.local/share/vpipe/models. */
-static vp_status load_model(const char *name, const char *path, const char *dir,
-                            vp_model **out) {
-  if (path) return vp_model_create_from_file(path, out);
-  char buf[4096];
-  const char *env = getenv("VPIPE_MODELS"), *home = getenv("HOME");
-  int k;
-  if (dir) k = snprintf(buf, sizeof buf, "%s/%s.tflite", dir, name);
-  else if (env && *env) k = snprintf(buf, sizeof buf, "%s/%s.tflite", env, name);
-  else k = snprintf(buf, sizeof buf, "%s/.local/share/vpipe/models/%s.tflite", home ? home : ".", name);
-  if (k < 0 || (size_t)k >= sizeof buf) return vp__error(VP_EINVAL, "model path too long for %s", name);
-  return vp_model_create_from_file(buf, out);
-}
+#include "tasks/task_common.h"
 
 vp_status vp__net_open(vp__net *n, const char *what, const char *name, const char *path,
                        const char *dir, int32_t threads, vp_threadpool *pool,
                        int32_t min_outputs) {
   memset(n, 0, sizeof(*n));
-  vp_status st = load_model(name, path, dir, &n->model);
+  vp_status st = vp__task_model_load(name, dir, path, &n->model);
   if (st != VP_OK) return st; /* the loader's message says what was wrong */
   vp_tensor_info in;
   st = vp_model_input_info(n->model, 0, &in);

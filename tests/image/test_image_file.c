@@ -76,6 +76,20 @@ static void test_png_roundtrip(void) {
   if (g) CHECK_INT_EQ(g->data[0][0], 200);
   vp_frame_unref(&g);
   vp_frame_unref(&m);
+  /* BGR24 is written as the same RGB picture. */
+  vp_frame *bgr = NULL;
+  CHECK_STATUS(vp_frame_alloc(31, 7, VP_PIXFMT_BGR24, &bgr), VP_OK);
+  CHECK_STATUS(vp_frame_convert(f, bgr), VP_OK);
+  snprintf(path, sizeof path, "%s/bgr.png", tmp);
+  CHECK_STATUS(vp_image_write_png(bgr, path), VP_OK);
+  CHECK_STATUS(vp_image_load(path, &g), VP_OK);
+  if (g) {
+    int bad = 0;
+    for (int y = 0; y < 7; y++) bad += memcmp(f->data[0] + y * f->linesize[0], g->data[0] + y * g->linesize[0], 93) != 0;
+    CHECK_INT_EQ(bad, 0);
+  }
+  vp_frame_unref(&g);
+  vp_frame_unref(&bgr);
   /* Unwritable path and unsupported format: clear errors. */
   CHECK_STATUS(vp_image_write_png(f, "/nonexistent-dir/x.png"), VP_EIO);
   CHECK(strstr(vp_last_error(), "/nonexistent-dir/x.png") != NULL);

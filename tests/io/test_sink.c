@@ -161,6 +161,16 @@ static void test_images_and_errors(void) {
   CHECK_INT_EQ(probe_count(out), 10);
   probe_line(dims, sizeof dims, "format=duration", "v:0", out);
   CHECK_NEAR(atof(dims), 1.0, 0.11);
+  /* Odd sizes into H.264 4:2:0 (which needs even ones). */
+  path_of(out, sizeof out, "odd.mp4");
+  CHECK_STATUS(vp_video_sink_open(out, &o, &k), VP_OK);
+  vp_frame *odd = NULL;
+  CHECK_STATUS(vp_frame_alloc(97, 61, VP_PIXFMT_RGB24, &odd), VP_OK);
+  memset(odd->data[0], 120, (size_t)odd->linesize[0] * 61);
+  for (int i = 0; i < 5; i++) CHECK_STATUS(vp_video_sink_write(k, odd), VP_OK);
+  CHECK_STATUS(vp_video_sink_close(k), VP_OK);
+  CHECK_INT_EQ(probe_count(out), 5);
+  vp_frame_unref(&odd);
   path_of(out, sizeof out, "never.mp4");
   CHECK_STATUS(vp_video_sink_open(out, NULL, &k), VP_OK);
   CHECK_STATUS(vp_video_sink_close(k), VP_OK);

@@ -1,6 +1,6 @@
-/* Where tests find MediaPipe's models: $VPIPE_MODELS, else
- * $XDG_DATA_HOME/vpipe/models, else ~/.local/share/vpipe/models (the model
- * store's folder). */
+/* Where tests find MediaPipe's models: the model store's folder,
+ * vp_models_dir() ($VPIPE_MODELS, else $XDG_DATA_HOME/vpipe/models, else
+ * ~/.local/share/vpipe/models). */
 #ifndef VP_TEST_MODELS_PATH_H
 #define VP_TEST_MODELS_PATH_H
 
@@ -8,11 +8,12 @@
 #include <stdlib.h>
 #include <sys/stat.h>
 
+#include "vpipe/model.h"
+
 static inline void vp_test_model_path(const char *name, char *buf, size_t size) {
-  const char *env = getenv("VPIPE_MODELS"), *xdg = getenv("XDG_DATA_HOME"), *home = getenv("HOME");
-  if (env && *env) snprintf(buf, size, "%s/%s.tflite", env, name);
-  else if (xdg && *xdg) snprintf(buf, size, "%s/vpipe/models/%s.tflite", xdg, name);
-  else snprintf(buf, size, "%s/.local/share/vpipe/models/%s.tflite", home ? home : ".", name);
+  char dir[3072];
+  if (vp_models_dir(dir, sizeof dir) != VP_OK) dir[0] = 0;
+  snprintf(buf, size, "%s/%s.tflite", dir, name);
 }
 
 static inline int vp_test_file_exists(const char *path) {

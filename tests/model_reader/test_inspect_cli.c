@@ -80,6 +80,29 @@ int main(void) {
     CHECK(cJSON_GetObjectItem(kinds, "DEQUANTIZE") == NULL);
     cJSON_Delete(j);
   }
+  /* --ops: every operator with its tensors; MACs add up. */
+  static char big[1 << 20];
+  snprintf(cmd, sizeof cmd, "'%s' inspect --ops --json '%s'", bin, path);
+  CHECK_INT_EQ(run(cmd, big, sizeof big), 0);
+  j = cJSON_Parse(big);
+  CHECK(j != NULL);
+  if (j) {
+    cJSON *ops = cJSON_GetObjectItem(j, "ops");
+    CHECK_INT_EQ(cJSON_GetArraySize(ops), cJSON_GetObjectItem(j, "operators")->valueint);
+    double macs = 0;
+    cJSON *op;
+    cJSON_ArrayForEach(op, ops) macs += cJSON_GetObjectItem(op, "macs")->valuedouble;
+    CHECK_NEAR(macs, cJSON_GetObjectItem(j, "macs")->valuedouble, 0.5);
+    cJSON *first = cJSON_GetArrayItem(ops, 0);
+    CHECK(!strcmp(cJSON_GetObjectItem(first, "kind")->valuestring, "CONV_2D") ||
+          !strcmp(cJSON_GetObjectItem(first, "kind")->valuestring, "PAD"));
+    CHECK(cJSON_GetArraySize(cJSON_GetObjectItem(first, "inputs")) >= 1);
+    cJSON_Delete(j);
+  }
+  snprintf(cmd, sizeof cmd, "'%s' inspect --ops '%s'", bin, path);
+  CHECK_INT_EQ(run(cmd, big, sizeof big), 0);
+  CHECK(strstr(big, "operator list") && strstr(big, "MACs"));
+
   /* A bare name resolves in the models folder; text output names the parts. */
   char dir[4096];
   snprintf(dir, sizeof dir, "%s", path);

@@ -122,6 +122,8 @@ static void test_hostile_specs(void) {
   CASE(s.out_dims[3] = 4, VP_ESHAPE, "must have 3 channels");
   CASE((s.filter_dims[1] = 9, s.filter_data_bytes = 9 * 6 * 4, s.padding = 1), VP_ESHAPE,
        "window");
+  CASE((s.in_dims[2] = 0, s.out_dims[2] = 0), VP_ESHAPE, "input 0 tensor 0 't0' [1,4,0,2] is empty");
+  CASE(s.out_dims[2] = 0, VP_ESHAPE, "operator 0 (CONV_2D): output 0 tensor 3 't3' [1,4,0,3] is empty");
   CASE(s.stride = 0, VP_EFORMAT, "must be positive");
   CASE(s.stride = -3, VP_EFORMAT, "must be positive");
   /* Buffers. */
@@ -320,7 +322,27 @@ static void test_flexbuf(void) {
     }
 }
 
+/* Every float16 bit pattern converts exactly (reference: ldexp on the
+ * decoded fields). */
+static void test_half(void) {
+  int bad = 0;
+  for (uint32_t h = 0; h < 65536; h++) {
+    int e = (int)(h >> 10 & 0x1f), m = (int)(h & 0x3ff);
+    double want = e == 0 ? ldexp(m, -24) : e == 31 ? (m ? NAN : INFINITY) : ldexp(1024 + m, e - 25);
+    if (h & 0x8000) want = -want;
+    float got = vp__half_to_float((uint16_t)h);
+    uint32_t gb;
+    memcpy(&gb, &got, sizeof gb);
+    bool ok = isnan(want) ? isnan(got) && (gb & 0x7fffff) == (uint32_t)m << 13 &&
+                                (gb >> 31) == (h >> 15)
+                          : (double)got == want && (gb >> 31) == (h >> 15);
+    if (!ok && bad++ < 5) fprintf(stderr, "half 0x%04x -> %g, expected %g\n", h, got, want);
+  }
+  CHECK_INT_EQ(bad, 0);
+}
+
 int main(void) {
+  test_half();
   test_valid();
   test_hostile_specs();
   test_hostile_bytes();

@@ -202,6 +202,28 @@ int main(void) {
     }
     CHECK_INT_EQ(total, s.num_operators);
     CHECK_STATUS(vp_model_operator_kind(m, kinds, NULL, NULL), VP_ERANGE);
+    /* Per-operator view agrees with the totals. */
+    CHECK_INT_EQ(vp_model_operator_count(m), s.num_operators);
+    int64_t op_macs = 0;
+    for (int32_t i = 0; i < vp_model_operator_count(m); i++) {
+      vp_operator_info oi;
+      CHECK_STATUS(vp_model_operator_info(m, i, &oi), VP_OK);
+      CHECK(oi.kind && oi.num_outputs >= 1 && oi.file_index >= i);
+      op_macs += oi.macs;
+      for (int32_t k = 0; k < oi.num_outputs; k++) {
+        bool c = true;
+        CHECK_STATUS(vp_model_operator_tensor(m, i, true, k, &t, &c), VP_OK);
+        CHECK(!c);
+      }
+      for (int32_t k = 0; k < oi.num_inputs; k++) {
+        vp_status ts = vp_model_operator_tensor(m, i, false, k, &t, NULL);
+        CHECK(ts == VP_OK || ts == VP_ENOENT);
+      }
+      CHECK_STATUS(vp_model_operator_tensor(m, i, false, oi.num_inputs, &t, NULL), VP_ERANGE);
+    }
+    CHECK_INT_EQ(op_macs, s.macs);
+    vp_operator_info oi;
+    CHECK_STATUS(vp_model_operator_info(m, s.num_operators, &oi), VP_ERANGE);
     check_prepared(m->graph, e->model);
     check_custom_ops(m, e->model);
 

@@ -158,7 +158,9 @@ void build_model(const model_spec *s, fbb *b) {
   fb_ref(b, &model, 1, codes);
   for (int i = 0; i < nops; i++) {
     int32_t code = i == 0 ? s->builtin_code : 124;
-    fbt oc = fb_table(b, 4, 0x1 | 0x8 | (i == 0 && s->custom_name ? 0x2 : 0));
+    fbt oc = fb_table(b, 4, 0x1 | 0x8 | (i == 0 && s->custom_name ? 0x2 : 0) |
+                                (i == 0 && s->op_version ? 0x4 : 0));
+    if (i == 0 && s->op_version) fb_u64(b, &oc, 2, (uint64_t)(uint32_t)s->op_version);
     fb_vec_set(b, codes, (uint32_t)i, oc.pos);
     fb_u64(b, &oc, 0, (uint64_t)(code < 127 ? code : 127));
     fb_u64(b, &oc, 3, (uint64_t)(uint32_t)code);

@@ -56,6 +56,7 @@ typedef struct model_spec {
   const uint8_t *custom_options;
   uint32_t custom_options_len;
   uint32_t opcode_index;
+  int32_t op_version;         /* OperatorCode.version (0: field absent, i.e. 1) */
   uint32_t schema_version;
   uint32_t filter_buffer;     /* buffer index of the filter */
   int32_t filter_data_bytes;  /* bytes of filter data (default: matches shape) */

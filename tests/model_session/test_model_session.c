@@ -204,6 +204,105 @@ static void test_graph_a(bool profile) {
   vp_session_destroy(s);
 }
 
+/* Graph B exercises the fusions: a spatial PAD folded into a VALID
+ * depthwise convolution with its RELU, and a channel PAD + ADD + PRELU.
+ *   p = PAD(x, H/W by 1)          [1,8,8,4]
+ *   r = RELU(DW3x3 VALID (p))     [1,6,6,4]
+ *   c = CONV1x1(r) -> 8 channels  [1,6,6,8]
+ *   o = PRELU(PAD(x, C 4->8) + c) [1,6,6,8]   (output) */
+static float DW[3 * 3 * 4], DB[4], CW[8 * 4], CB[8], SL[8];
+static const int32_t pad_hw[8] = {0, 0, 1, 1, 1, 1, 0, 0}, pad_c[8] = {0, 0, 0, 0, 0, 0, 0, 4};
+
+static void build_b(tg *b) {
+  memset(b, 0, sizeof *b);
+  uint32_t seed = 99;
+  for (int i = 0; i < 36; i++) DW[i] = frand(&seed) * 0.5f;
+  for (int i = 0; i < 4; i++) DB[i] = frand(&seed) * 0.1f;
+  for (int i = 0; i < 32; i++) CW[i] = frand(&seed) * 0.5f;
+  for (int i = 0; i < 8; i++) CB[i] = frand(&seed) * 0.1f, SL[i] = 0.1f + 0.05f * (float)i;
+  int32_t x = add_tensor(b, "x", 4, (int32_t[]){1, 6, 6, 4}, VP_DTYPE_F32, NULL);
+  int32_t phw = add_tensor(b, "pad_hw", 2, (int32_t[]){4, 2}, VP_DTYPE_I32, pad_hw);
+  int32_t p = add_tensor(b, "p", 4, (int32_t[]){1, 8, 8, 4}, VP_DTYPE_F32, NULL);
+  add_op(b, VP_OP_PAD, "PAD", 2, (int32_t[]){x, phw}, p);
+  int32_t dw = add_tensor(b, "dw", 4, (int32_t[]){1, 3, 3, 4}, VP_DTYPE_F32, DW);
+  int32_t db = add_tensor(b, "db", 1, (int32_t[]){4}, VP_DTYPE_F32, DB);
+  int32_t d = add_tensor(b, "d", 4, (int32_t[]){1, 6, 6, 4}, VP_DTYPE_F32, NULL);
+  vp__op *op = add_op(b, VP_OP_DEPTHWISE_CONV_2D, "DEPTHWISE_CONV_2D", 3, (int32_t[]){p, dw, db}, d);
+  op->padding = VP_PAD_VALID;
+  op->stride_h = op->stride_w = op->dilation_h = op->dilation_w = op->depth_multiplier = 1;
+  int32_t r = add_tensor(b, "r", 4, (int32_t[]){1, 6, 6, 4}, VP_DTYPE_F32, NULL);
+  add_op(b, VP_OP_RELU, "RELU", 1, (int32_t[]){d}, r);
+  int32_t cw = add_tensor(b, "cw", 4, (int32_t[]){8, 1, 1, 4}, VP_DTYPE_F32, CW);
+  int32_t cb = add_tensor(b, "cb", 1, (int32_t[]){8}, VP_DTYPE_F32, CB);
+  int32_t c = add_tensor(b, "c", 4, (int32_t[]){1, 6, 6, 8}, VP_DTYPE_F32, NULL);
+  op = add_op(b, VP_OP_CONV_2D, "CONV_2D", 3, (int32_t[]){r, cw, cb}, c);
+  op->padding = VP_PAD_VALID;
+  op->stride_h = op->stride_w = op->dilation_h = op->dilation_w = 1;
+  int32_t pc = add_tensor(b, "pad_c", 2, (int32_t[]){4, 2}, VP_DTYPE_I32, pad_c);
+  int32_t q = add_tensor(b, "q", 4, (int32_t[]){1, 6, 6, 8}, VP_DTYPE_F32, NULL);
+  add_op(b, VP_OP_PAD, "PAD", 2, (int32_t[]){x, pc}, q);
+  int32_t sm = add_tensor(b, "s", 4, (int32_t[]){1, 6, 6, 8}, VP_DTYPE_F32, NULL);
+  add_op(b, VP_OP_ADD, "ADD", 2, (int32_t[]){q, c}, sm);
+  int32_t sl = add_tensor(b, "slope", 3, (int32_t[]){1, 1, 8}, VP_DTYPE_F32, SL);
+  int32_t o = add_tensor(b, "o", 4, (int32_t[]){1, 6, 6, 8}, VP_DTYPE_F32, NULL);
+  add_op(b, VP_OP_PRELU, "PRELU", 2, (int32_t[]){sm, sl}, o);
+  finish(b, 1, (int32_t[]){x}, 1, (int32_t[]){o});
+}
+
+static void expect_b(const float *x, float *o) {
+  float r[6 * 6 * 4];
+  for (int y = 0; y < 6; y++)
+    for (int xx = 0; xx < 6; xx++)
+      for (int ch = 0; ch < 4; ch++) {
+        float acc = DB[ch];
+        for (int ky = 0; ky < 3; ky++)
+          for (int kx = 0; kx < 3; kx++) {
+            int iy = y + ky - 1, ix = xx + kx - 1;
+            if (iy < 0 || iy >= 6 || ix < 0 || ix >= 6) continue;
+            acc += x[(iy * 6 + ix) * 4 + ch] * DW[(ky * 3 + kx) * 4 + ch];
+          }
+        r[(y * 6 + xx) * 4 + ch] = acc > 0 ? acc : 0;
+      }
+  for (int pix = 0; pix < 36; pix++)
+    for (int oc = 0; oc < 8; oc++) {
+      float acc = CB[oc];
+      for (int ic = 0; ic < 4; ic++) acc += r[pix * 4 + ic] * CW[oc * 4 + ic];
+      float v = (oc < 4 ? x[pix * 4 + oc] : 0.0f) + acc;
+      o[pix * 8 + oc] = v >= 0 ? v : v * SL[oc];
+    }
+}
+
+static void test_graph_b(bool custom) {
+  if (custom) unsetenv("VPIPE_NO_CUSTOM_KERNELS");
+  else setenv("VPIPE_NO_CUSTOM_KERNELS", "1", 1);
+  for (int threads = 1; threads <= 2; threads++) {
+    tg b;
+    build_b(&b);
+    vp_session_options o = vp_session_options_default();
+    o.num_threads = threads;
+    o.profile = threads == 2;
+    vp_session *s = NULL;
+    CHECK_STATUS(vp_session_create(&b.model, &o, &s), VP_OK);
+    if (!s) continue;
+    if (o.profile && custom) { /* the PADs and the PRELU were fused away */
+      const vp_profile_entry *pe = NULL;
+      int32_t n = vp_session_profile(s, &pe);
+      for (int32_t i = 0; i < n; i++) CHECK(strcmp(pe[i].name, "PAD") != 0 && strcmp(pe[i].name, "PRELU") != 0);
+    }
+    float x[144], e[288];
+    uint32_t seed = 5;
+    for (int i = 0; i < 144; i++) x[i] = frand(&seed);
+    expect_b(x, e);
+    memcpy(vp_session_input(s, 0), x, sizeof x);
+    CHECK_STATUS(vp_session_run(s), VP_OK);
+    float d = max_diff(vp_session_output(s, 0), e, 288);
+    if (d >= 1e-5f) fprintf(stderr, "graph B (custom %d, threads %d): max diff %g\n", custom, threads, d);
+    CHECK(d < 1e-5f);
+    vp_session_destroy(s);
+  }
+  unsetenv("VPIPE_NO_CUSTOM_KERNELS");
+}
+
 static void test_errors(void) {
   tg b;
   build_a(&b);
@@ -455,6 +554,8 @@ static int test_models(void) {
 int main(void) {
   test_graph_a(false);
   test_graph_a(true);
+  test_graph_b(true);
+  test_graph_b(false);
   test_errors();
   int rc = test_models();
   if (rc) return rc;

@@ -83,6 +83,24 @@ int main(void) {
   CHECK_STATUS(fetch_with(npm, models), VP_EIO);
   CHECK(has("left 0 tarballs"));
 
+  /* npm hangs (a registry that never answers): stopped after the timeout, and
+   * the other packages are not tried. */
+  write_script(npm, "#!/bin/sh\necho 'connecting...'\nexec sleep 60\n");
+  {
+    vp_models_fetch_options o = vp_models_fetch_options_default();
+    o.dir = models;
+    o.npm = npm;
+    o.timeout_s = 1;
+    o.progress = collect;
+    log_text[0] = '\0';
+    CHECK_STATUS(vp_models_fetch(&o), VP_ETIMEDOUT);
+    CHECK(has("did not finish within 1 s"));
+    CHECK(has("connecting..."));
+    CHECK(has("5 of 5 packages failed"));
+    CHECK(strstr(log_text, "not trying the other packages") != NULL);
+    CHECK_INT_EQ(count_entries(tmp, ""), 0);
+  }
+
   /* npm is not there. */
   CHECK_STATUS(fetch_with("/nonexistent/bin/npm", models), VP_EIO);
   CHECK(has("cannot run"));

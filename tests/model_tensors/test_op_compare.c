@@ -218,12 +218,14 @@ static void resize_case(int32_t h, int32_t w, int32_t oh, int32_t ow, bool ac, b
 static void transpose_conv_case(int32_t h, int32_t w, int32_t cin, int32_t cout, int32_t k,
                                 int32_t stride, vp__padding pad) {
   vp__graph *g = vp_gb_new();
-  int32_t tp = 0;
+  int32_t th = 0, tw = 0;
   if (pad == VP_PAD_SAME) {
-    tp = k - (h - 1) % stride - 1;
-    tp = tp > 0 ? tp : 0;
+    th = k - (h - 1) % stride - 1;
+    tw = k - (w - 1) % stride - 1;
+    th = th > 0 ? th : 0;
+    tw = tw > 0 ? tw : 0;
   }
-  int32_t oh = stride * (h - 1) + k - tp, ow = stride * (w - 1) + k - tp;
+  int32_t oh = stride * (h - 1) + k - th, ow = stride * (w - 1) + k - tw;
   int32_t x = act4(g, "x", 1, h, w, cin);
   int32_t f = rconst(g, "w", 4, (int32_t[]){cout, k, k, cin}, -1, 1);
   int32_t b = rconst(g, "b", 1, (int32_t[]){cout}, -1, 1);
@@ -543,6 +545,11 @@ int main(void) {
   transpose_conv_case(4, 4, 6, 3, 2, 2, VP_PAD_SAME);
   transpose_conv_case(5, 5, 4, 2, 3, 2, VP_PAD_SAME);
   transpose_conv_case(4, 4, 3, 2, 4, 2, VP_PAD_VALID);
+  /* kernel = stride, no padding (selfie segmentation's head; the session
+   * runs it as fully-connected + depth-to-space), non-square. */
+  transpose_conv_case(8, 6, 16, 1, 2, 2, VP_PAD_VALID);
+  transpose_conv_case(6, 7, 8, 4, 2, 2, VP_PAD_SAME);
+  transpose_conv_case(5, 6, 8, 3, 3, 2, VP_PAD_SAME);
   shape_cases();
   fusion_cases();
   custom_chain_case();

@@ -193,7 +193,10 @@ static vp_status sink_process(vp_stage *st, vp_packet *pkt) {
   if (!(pkt->flags & VP_FRAME_FLAG_SKIPPED) && (!r || *r != pkt->seq)) h->bad_results++;
   if (!pkt->frame || pkt->frame->seq != pkt->seq || pkt->frame->data[0][0] != (uint8_t)(pkt->seq & 0xff))
     h->bad_results++;
-  for (int i = 0; i < pkt->n_events; i++) h->events[pkt->events[i].type]++;
+  for (int i = 0; i < pkt->n_events; i++) {
+    h->events[pkt->events[i].type]++;
+    if (pkt->events[i].seq > pkt->seq) h->bad_results++; /* never ahead of its frame */
+  }
   pthread_cond_broadcast(&h->cond);
   pthread_mutex_unlock(&h->lock);
   return VP_OK;
@@ -454,6 +457,7 @@ static void test_events_and_rate(void) {
   CHECK_INT_EQ(h.n_seen, 120);
   CHECK_INT_EQ(h.events[VP_EVENT_STALL], 1);
   CHECK_INT_EQ(h.events[VP_EVENT_STALL_RECOVERED], 1);
+  CHECK_INT_EQ(h.bad_results, 0);
   CHECK_INT_EQ(callback_events[VP_EVENT_STALL], 1);
   CHECK_INT_EQ(callback_events[VP_EVENT_RATE_CHANGE], 0);
   vp_pipeline_stats s;
@@ -630,6 +634,54 @@ static void test_sink_error_three_workers(void) {
   hooks_fini(&hs);
 }
 
+/* Stage order: source, task stages in the order added (grouped per task),
+ * render, sinks; uninit runs in that order after the workers are joined, so
+ * stages sharing a context may free it in the last one. */
+static int uninit_order[16], n_uninit;
+static void order_uninit(vp_stage *st) { uninit_order[n_uninit++] = (int)(intptr_t)vp_stage_opaque(st); }
+static vp_status pass_process(vp_stage *st, vp_packet *pkt) {
+  (void)st;
+  (void)pkt;
+  return VP_OK;
+}
+static vp_status order_src_read(vp_stage *st, const vp_source_hint *hint, vp_frame **out) {
+  (void)st;
+  (void)hint;
+  (void)out;
+  return VP_EOF;
+}
+static const vp_stage_class order_src = {.name = "o-src", .kind = VP_STAGE_SOURCE, .read = order_src_read, .uninit = order_uninit};
+static const vp_stage_class order_pre = {.name = "o-pre", .kind = VP_STAGE_PREPROCESS, .flags = VP_STAGE_FLAG_THREAD, .process = pass_process, .uninit = order_uninit};
+static const vp_stage_class order_post = {.name = "o-post", .kind = VP_STAGE_POSTPROCESS, .process = pass_process, .uninit = order_uninit};
+static const vp_stage_class order_render = {.name = "o-render", .kind = VP_STAGE_RENDER, .process = pass_process, .uninit = order_uninit};
+static const vp_stage_class order_sink = {.name = "o-sink", .kind = VP_STAGE_SINK, .process = pass_process, .uninit = order_uninit};
+
+static void test_uninit_order(void) {
+  vp_pipeline *p;
+  n_uninit = 0;
+  CHECK_STATUS(vp_pipeline_create(NULL, &p), VP_OK);
+  /* task A: pre, post; task B: pre, post; render; sinks — added out of order
+   * except within the task group, whose order of adding is kept. */
+  CHECK_STATUS(vp_pipeline_add(p, &order_sink, (void *)7, NULL), VP_OK);
+  CHECK_STATUS(vp_pipeline_add(p, &order_render, (void *)5, NULL), VP_OK);
+  CHECK_STATUS(vp_pipeline_add(p, &order_pre, (void *)1, NULL), VP_OK);
+  CHECK_STATUS(vp_pipeline_add(p, &order_post, (void *)2, NULL), VP_OK);
+  CHECK_STATUS(vp_pipeline_add(p, &order_src, (void *)0, NULL), VP_OK);
+  CHECK_STATUS(vp_pipeline_add(p, &order_pre, (void *)3, NULL), VP_OK);
+  CHECK_STATUS(vp_pipeline_add(p, &order_post, (void *)4, NULL), VP_OK);
+  CHECK_STATUS(vp_pipeline_add(p, &order_render, (void *)6, NULL), VP_OK);
+  CHECK_STATUS(vp_pipeline_add(p, &order_sink, (void *)8, NULL), VP_OK);
+  CHECK_STATUS(vp_pipeline_start(p), VP_OK);
+  vp_pipeline_stats s;
+  vp_pipeline_stats_get(p, &s);
+  /* workers: source | pre A, post A | pre B (THREAD), post B, renders, sinks */
+  const int32_t workers[] = {0, 1, 1, 2, 2, 2, 2, 2, 2};
+  for (int i = 0; i < 9; i++) CHECK_INT_EQ(s.stages[i].worker, workers[i]);
+  vp_pipeline_destroy(p);
+  CHECK_INT_EQ(n_uninit, 9);
+  for (int i = 0; i < 9; i++) CHECK_INT_EQ(uninit_order[i], i);
+}
+
 int main(void) {
   test_order_eos();
   test_stop_midstream();
@@ -640,5 +692,6 @@ int main(void) {
   test_misuse();
   test_stop_blocked_source();
   test_sink_error_three_workers();
+  test_uninit_order();
   return TEST_EXIT();
 }

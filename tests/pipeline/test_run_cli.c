@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "common/check.h"
+#include "vpipe/model.h"
 
 static char dir[256];
 static const char *bin;
@@ -195,6 +196,28 @@ static void test_truncated(void) {
   CHECK_INT_EQ(video_frames(p), lines);
 }
 
+/* Two tasks with several stages each keep their stages together (a face
+ * detector's preprocess/infer/postprocess on one worker, then face-mesh):
+ * every frame gets a record with both results. */
+static void test_two_tasks(void) {
+  char models[512], path[600];
+  struct stat sb;
+  if (vp_models_dir(models, sizeof models) != VP_OK) return;
+  snprintf(path, sizeof path, "%s/face_detection_short_range.tflite", models);
+  if (stat(path, &sb) != 0) {
+    fprintf(stderr, "note: face models missing; two-task check skipped\n");
+    return;
+  }
+  /* --threads 1: no inference thread pool, whose (uninstrumented) pthreadpool
+   * hand-offs ThreadSanitizer cannot see; this checks the stage order only. */
+  int rc = sh("'%s' run --input '%s/in.mp4' --task face,face-mesh --max-frames 8 --threads 1 "
+              "--json '%s/tasks.jsonl' --quiet", bin, dir, dir);
+  if (rc == 2) return; /* this build has no such tasks */
+  CHECK_INT_EQ(rc, 0);
+  CHECK_INT_EQ(sh("test $(grep -c '\"faces\":' '%s/tasks.jsonl') -eq 8", dir), 0);
+  CHECK_INT_EQ(sh("test $(grep -c '\"face_landmarks\":' '%s/tasks.jsonl') -eq 8", dir), 0);
+}
+
 static void test_errors(void) {
   CHECK_INT_EQ(sh("'%s' run --help | grep -q -- '--fps-range MIN:MAX'", bin), 0);
   CHECK_INT_EQ(sh("'%s' run --input x --bogus 2>/dev/null", bin), 2);
@@ -203,6 +226,10 @@ static void test_errors(void) {
   CHECK_INT_EQ(sh("'%s' run --json - 2>/dev/null", bin), 2);                       /* no input */
   CHECK_INT_EQ(sh("'%s' run --input '%s/in.mp4' --fps-range 60:15 2>/dev/null", bin, dir), 2);
   CHECK_INT_EQ(sh("'%s' run --input '%s/in.mp4' --queue-policy sometimes 2>/dev/null", bin, dir), 2);
+  CHECK_INT_EQ(sh("'%s' run --input '%s/in.mp4' --rate-sigma-ms 20:20 2>/dev/null", bin, dir), 2);
+  /* timing health is configurable: 40 ms intervals are a stall at a 30 ms limit */
+  CHECK_INT_EQ(sh("'%s' run --input '%s/in.mp4' --stall-ms 30 --stall-count 3 --json - --quiet | "
+                  "grep -q '^{\"frame\":3,.*\"type\":\"stall\",\"at_frame\":3,'", bin, dir), 0);
   CHECK_INT_EQ(sh("'%s' run --input '%s/in.mp4' --max-frames 2>/dev/null", bin, dir), 2);
   CHECK_INT_EQ(sh("'%s' run --input '%s/in.mp4' --threads -1 2>/dev/null", bin, dir), 2);
   /* messages name the problem */
@@ -229,6 +256,7 @@ int main(void) {
   test_file();
   test_errors();
   test_truncated();
+  test_two_tasks();
   test_sigint();
   sh("rm -rf '%s'", dir);
   return TEST_EXIT();

@@ -70,6 +70,11 @@ int32_t vp_gb_tensor_i32(vp__graph *g, const char *name, int32_t rank, const int
   return add_tensor(g, name, VP_DTYPE_I32, 4, rank, dims, data);
 }
 
+int32_t vp_gb_tensor_raw(vp__graph *g, const char *name, vp_dtype dtype, size_t esize,
+                         int32_t rank, const int32_t *dims, const void *data) {
+  return add_tensor(g, name, dtype, esize, rank, dims, data);
+}
+
 vp__op *vp_gb_op(vp__graph *g, vp__opcode code, const char *name, int32_t num_inputs,
                  const int32_t *inputs, int32_t num_outputs, const int32_t *outputs) {
   g->ops = xgrow(g->ops, sizeof(vp__op) * (size_t)(g->num_ops + 1));

@@ -17,6 +17,10 @@ int32_t vp_gb_tensor(vp__graph *g, const char *name, int32_t rank, const int32_t
 int32_t vp_gb_tensor_i32(vp__graph *g, const char *name, int32_t rank, const int32_t *dims,
                          const int32_t *data);
 
+/* A constant of any element type (@p esize bytes per element, data copied). */
+int32_t vp_gb_tensor_raw(vp__graph *g, const char *name, vp_dtype dtype, size_t esize,
+                         int32_t rank, const int32_t *dims, const void *data);
+
 /* Append an operator; the pointer is valid until the next vp_gb_op() call.
  * Strides and dilations default to 1, padding to VALID. */
 vp__op *vp_gb_op(vp__graph *g, vp__opcode code, const char *name, int32_t num_inputs,

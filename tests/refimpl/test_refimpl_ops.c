@@ -569,6 +569,25 @@ static void test_custom(void) {
   }
 }
 
+static void test_dequantize(void) {
+  /* float16 constant -> float32: 1.0 (0x3C00), -2 (0xC000), 1/3 rounded to
+   * half (0x3555 = 0.333251953125), the smallest subnormal 2^-24 (0x0001),
+   * the largest finite 65504 (0x7BFF), -0 (0x8000); then ADD to an input. */
+  vp__graph *g = vp_gb_new();
+  const uint16_t h[6] = {0x3C00, 0xC000, 0x3555, 0x0001, 0x7BFF, 0x8000};
+  int32_t c = vp_gb_tensor_raw(g, "c16", VP_DTYPE_F16, 2, 1, (int32_t[]){6}, h);
+  int32_t c32 = ten(g, "c32", 1, 6, 0, 0, 0, NULL);
+  int32_t x = ten(g, "x", 1, 6, 0, 0, 0, NULL);
+  int32_t y = ten(g, "y", 1, 6, 0, 0, 0, NULL);
+  vp_gb_op(g, VP_OP_DEQUANTIZE, "DEQUANTIZE", 1, &c, 1, &c32);
+  vp_gb_op(g, VP_OP_ADD, "ADD", 2, (int32_t[]){x, c32}, 1, &y);
+  vp_gb_io(g, 1, &x, 1, &y);
+  const float *in[1] = {(float[]){0, 0, 0, 0, 0, 0}};
+  expect("dequantize fp16", g, in,
+         (float[]){1, -2, 0.333251953125f, 5.9604644775390625e-8f, 65504, 0}, 6, 0);
+  vp_gb_free(g);
+}
+
 static void test_chain(void) {
   /* Two ops in sequence: an intermediate buffer is created and freed;
    * RELU(x) then ADD with x again: y = relu(x) + x. */
@@ -632,6 +651,7 @@ int main(void) {
   test_strided_slice();
   test_resize();
   test_custom();
+  test_dequantize();
   test_chain();
   return TEST_EXIT();
 }
