@@ -373,7 +373,20 @@ static vp_status render_process(vp_stage *st, vp_packet *pkt) {
   const hands_data *hd = vp_packet_get_result(pkt, &hands_type);
   const poses_data *pd = vp_packet_get_result(pkt, &poses_type);
   if (!seg && !hd && !pd) return VP_OK;
-  if (!vp_frame_is_writable(pkt->frame)) {
+  const vp_pixfmt fmt = pkt->frame->format;
+  const bool packed = fmt == VP_PIXFMT_RGB24 || fmt == VP_PIXFMT_BGR24 ||
+                      fmt == VP_PIXFMT_RGBA || fmt == VP_PIXFMT_BGRA;
+  if (seg && !packed) { /* masks composite on RGB: convert (--task-pixfmt native) */
+    vp_frame *rgb = NULL;
+    vp_status s = vp_frame_alloc(pkt->frame->width, pkt->frame->height, VP_PIXFMT_RGB24, &rgb);
+    if (s == VP_OK) s = vp_frame_convert(pkt->frame, rgb);
+    if (s != VP_OK) {
+      vp_frame_unref(&rgb);
+      return s;
+    }
+    vp_frame_unref(&pkt->frame);
+    pkt->frame = rgb;
+  } else if (!vp_frame_is_writable(pkt->frame)) {
     vp_frame *copy = NULL;
     vp_status s = vp_frame_clone(pkt->frame, &copy);
     if (s != VP_OK) return s;

@@ -73,7 +73,7 @@
     1, NULL, "face: IoU above which detections are merged (weighted NMS)")                       \
   X(task_pixfmt, int32_t, VP_OPT_ENUM, "task-pixfmt", "FMT", "rgb24", 0, 0, "rgb24|native",        \
     "pixels the tasks crop from: rgb24 = exactly MediaPipe's (converted on the decoder's worker), " \
-    "native = the decoder's YUV directly (faster, slightly different)") \
+    "native = the decoder's YUV directly (faster, slightly different)")                              \
   X(num_hands, int32_t, VP_OPT_INT, "num-hands", "N", "2", 1, 16, NULL,                           \
     "hands: most hands to find and track")                                                       \
   X(hand_model, int32_t, VP_OPT_ENUM, "hand-model", "MODEL", "full", 0, 0, "lite|full",           \

@@ -29,7 +29,10 @@
  *   previous one as SegmentationSmoothingCalculator (ratio 0.7, the legacy
  *   pose graph's mediapipe/modules/pose_landmark/pose_segmentation_filtering.pbtxt).
  *
- *   Multi-person (num_poses > 1), beyond MediaPipe: each person keeps an id
+ *   Multi-person (num_poses > 1), beyond MediaPipe: the detector also scans
+ *   four overlapping quarter tiles (all of them on a still image, one per
+ *   detector run in video) to find people too small for the whole frame;
+ *   each person keeps an id
  *   while tracked (a detector rect that replaces tracked rects inherits the
  *   first one's id); poses whose landmark boxes overlap an earlier pose by
  *   IoU > 0.5 after the landmark model are dropped as duplicates.
@@ -64,6 +67,8 @@ struct vp_pose_landmarker {
   vp__anchor *anchors;
   int32_t num_anchors;
   vp__detection *dets, *nms;
+  vp__detection *all; /* detections of every detector crop, frame-normalised */
+  int32_t tile_next;  /* round-robin tile for VIDEO/LIVE */
   float *seg; /* SEG*SEG sigmoid mask */
 
   vp_norm_rect track[MAX_POSES];
@@ -112,6 +117,7 @@ void vp_pose_landmarker_destroy(vp_pose_landmarker *p) {
   free(p->anchors);
   free(p->dets);
   free(p->nms);
+  free(p->all);
   free(p->seg);
   free(p->masks);
   free(p);
@@ -180,7 +186,8 @@ vp_status vp_pose_landmarker_create(const vp_pose_landmarker_options *options,
   p->dets = malloc(sizeof(vp__detection) * POSE_ANCHORS);
   p->nms = malloc(sizeof(vp__detection) * POSE_ANCHORS);
   p->seg = malloc(sizeof(float) * SEG * SEG);
-  if (!p->anchors || !p->dets || !p->nms || !p->seg) {
+  p->all = malloc(sizeof(vp__detection) * POSE_ANCHORS * 2);
+  if (!p->anchors || !p->dets || !p->nms || !p->seg || !p->all) {
     vp_pose_landmarker_destroy(p);
     return vp__error(VP_ENOMEM, "pose landmarker: out of memory");
   }
@@ -209,13 +216,14 @@ vp_status vp_pose_landmarker_create(const vp_pose_landmarker_options *options,
   return VP_OK;
 }
 
-static vp_status detect_poses(vp_pose_landmarker *p, const vp_frame *f, vp_norm_rect *rects,
-                              int32_t *count) {
+/* Pose detector on one crop @p roi (axis-aligned, normalised) of the frame:
+ * appends the decoded detections, in frame coordinates, to p->all. */
+static vp_status detect_in(vp_pose_landmarker *p, const vp_frame *f, const vp_norm_rect *roi,
+                           int32_t *n_all, int32_t cap) {
   const int32_t W = f->width, H = f->height;
   float pad[4];
-  const vp_norm_rect whole = vp__whole_frame();
   int64_t t0 = vp_time_ns();
-  vp_status st = vp__net_crop(&p->det, f, &whole, true, true, -1.0f, 1.0f, pad, NULL);
+  vp_status st = vp__net_crop(&p->det, f, roi, true, true, -1.0f, 1.0f, pad, NULL);
   if (st != VP_OK) return st;
   int64_t t1 = vp_time_ns();
   st = vp_session_run(p->det.session);
@@ -242,29 +250,67 @@ static vp_status detect_poses(vp_pose_landmarker *p, const vp_frame *f, vp_norm_
   d.min_score_thresh = p->opt.min_pose_detection_confidence;
   d.has_min_score_thresh = true;
   d.x_scale = d.y_scale = d.w_scale = d.h_scale = 224.0f;
-  int32_t nd = 0, nn = 0;
+  int32_t nd = 0;
   st = vp__decode_detections(&d, vp_session_output(p->det.session, 0),
                              vp_session_output(p->det.session, 1), p->anchors, p->num_anchors,
                              p->dets, POSE_ANCHORS, &nd);
   if (st != VP_OK) return st;
+  const bool whole = roi->x_center == 0.5f && roi->y_center == 0.5f && roi->width == 1.0f &&
+                     roi->height == 1.0f && roi->rotation == 0.0f;
+  for (int32_t i = 0; i < nd && *n_all < cap; i++) {
+    vp__detection *det = &p->dets[i];
+    vp__letterbox_remove_detection(pad, det); /* DetectionLetterboxRemovalCalculator */
+    if (!whole) vp__detection_project(roi, W, H, det);
+    p->all[(*n_all)++] = *det;
+  }
+  p->timings.postprocess_ns += vp_time_ns() - t2;
+  return VP_OK;
+}
+
+/* Multi-person tiles: 2×2 overlapping quarters (each 60% of the frame's
+ * width and height), so that people too small for the whole-frame 224×224
+ * detector are found; beyond MediaPipe, used only when num_poses > 1. */
+static vp_norm_rect tile(int k) {
+  vp_norm_rect r = {k % 2 ? 0.7f : 0.3f, k / 2 ? 0.7f : 0.3f, 0.6f, 0.6f, 0.0f};
+  return r;
+}
+
+static vp_status detect_poses(vp_pose_landmarker *p, const vp_frame *f, vp_norm_rect *rects,
+                              int32_t *count, bool all_tiles) {
+  const int32_t W = f->width, H = f->height;
+  const vp_norm_rect whole = vp__whole_frame();
+  const int32_t cap = POSE_ANCHORS * 2;
+  int32_t n_all = 0;
+  vp_status st = detect_in(p, f, &whole, &n_all, cap);
+  if (st == VP_OK && p->opt.num_poses > 1) {
+    /* IMAGE mode scans every tile; VIDEO/LIVE one tile per detector run. */
+    for (int k = 0; st == VP_OK && k < 4; k++) {
+      if (!all_tiles && k != p->tile_next) continue;
+      const vp_norm_rect t = tile(k);
+      st = detect_in(p, f, &t, &n_all, cap);
+    }
+    p->tile_next = (p->tile_next + 1) % 4;
+  }
+  if (st != VP_OK) return st;
+  int64_t t0 = vp_time_ns();
+  int32_t nn = 0;
   vp__nms_options no = vp__nms_options_default();
   no.algorithm = VP__NMS_WEIGHTED;
   no.min_suppression_threshold = 0.5f; /* PoseDetectorGraphOptions default */
-  st = vp__nms(&no, p->dets, nd, p->nms, POSE_ANCHORS, &nn);
+  st = vp__nms(&no, p->all, n_all, p->nms, POSE_ANCHORS, &nn);
   if (st != VP_OK) return st;
   vp__rect_transform rt = vp__rect_transform_default();
   rt.scale_x = rt.scale_y = 1.25f;
   rt.square_long = true;
   int32_t n = 0;
   for (int32_t i = 0; i < nn && n < p->opt.num_poses; i++) {
-    vp__detection *det = &p->nms[i];
-    vp__letterbox_remove_detection(pad, det);
+    const vp__detection *det = &p->nms[i];
     vp__alignment_points_to_rect(det->kp[0], det->kp[1], (float)(M_PI / 2), W, H, &rects[n]);
     vp__rect_transform_apply(&rt, W, H, &rects[n]);
     n++;
   }
   *count = n;
-  p->timings.postprocess_ns += vp_time_ns() - t2;
+  p->timings.postprocess_ns += vp_time_ns() - t0;
   return VP_OK;
 }
 
@@ -380,7 +426,7 @@ static vp_status process(vp_pose_landmarker *p, const vp_frame *f, int64_t ts, b
   vp_status st;
   if (track) {
     if (p->num_track < p->opt.num_poses) {
-      st = detect_poses(p, f, det, &nd);
+      st = detect_poses(p, f, det, &nd, false);
       if (st != VP_OK) return st;
     }
     /* AssociationNormRectCalculator: later (detector) rects replace the tracked
@@ -406,7 +452,7 @@ static vp_status process(vp_pose_landmarker *p, const vp_frame *f, int64_t ts, b
     }
     if (nr > p->opt.num_poses) nr = p->opt.num_poses;
   } else {
-    st = detect_poses(p, f, rects, &nr);
+    st = detect_poses(p, f, rects, &nr, true);
     if (st != VP_OK) return st;
     for (int32_t i = 0; i < nr; i++) ids[i] = 0;
   }

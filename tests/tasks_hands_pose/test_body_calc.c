@@ -3,6 +3,7 @@
 
 #include "common/check.h"
 #include "vpipe/core.h"
+#include "vpipe/tasks.h"
 #include "tasks/body_calc.h"
 #include "tasks/calc.h"
 
@@ -274,6 +275,72 @@ static void test_mask_ops(void) {
   CHECK_NEAR(cur[1], 1.0, 1e-4);
 }
 
+static vp_frame *rgb_row(int w, uint8_t v) {
+  vp_frame *f = NULL;
+  CHECK_STATUS(vp_frame_alloc(w, 1, VP_PIXFMT_RGB24, &f), VP_OK);
+  if (f) memset(f->data[0], v, (size_t)w * 3);
+  return f;
+}
+
+static void test_mask_render(void) {
+  const float m[4] = {0.0f, 0.5f, 1.0f, 2.0f}; /* 2.0 is clamped to 1 */
+  vp_mask_render_options o;
+  memset(&o, 0, sizeof o);
+  vp_frame *f = rgb_row(4, 100);
+  if (!f) return;
+  /* COLOR: out = bg + (px - bg) * m */
+  o.mode = VP_MASK_COLOR;
+  o.color = vp_rgba(0, 0, 200, 255);
+  CHECK_STATUS(vp_mask_render(f, m, 4, 1, &o), VP_OK);
+  const uint8_t *p = f->data[0];
+  CHECK_INT_EQ(p[0], 0);
+  CHECK_INT_EQ(p[2], 200);
+  CHECK_INT_EQ(p[3], 50);
+  CHECK_INT_EQ(p[5], 150);
+  CHECK_INT_EQ(p[6], 100);
+  CHECK_INT_EQ(p[11], 100);
+  /* OVERLAY: the person (m = 1) takes the colour at its alpha, background stays */
+  memset(f->data[0], 100, 12);
+  o.mode = VP_MASK_OVERLAY;
+  o.color = vp_rgba(255, 0, 0, 255);
+  CHECK_STATUS(vp_mask_render(f, m, 4, 1, &o), VP_OK);
+  CHECK_INT_EQ(p[0], 100);
+  CHECK_INT_EQ(p[3], 178); /* 100 + 155 * 0.5 */
+  CHECK_INT_EQ(p[6], 255);
+  CHECK_INT_EQ(p[7], 0);
+  /* IMAGE: a 2x1 background scaled to 4 columns (nearest): 0,0,1,1 */
+  vp_frame *bg = NULL;
+  CHECK_STATUS(vp_frame_alloc(2, 1, VP_PIXFMT_RGB24, &bg), VP_OK);
+  if (bg) {
+    const uint8_t px[6] = {10, 20, 30, 40, 50, 60};
+    memcpy(bg->data[0], px, 6);
+    memset(f->data[0], 100, 12);
+    o.mode = VP_MASK_IMAGE;
+    o.background = bg;
+    const float zero[4] = {0, 0, 0, 0};
+    CHECK_STATUS(vp_mask_render(f, zero, 4, 1, &o), VP_OK);
+    CHECK_INT_EQ(p[0], 10);
+    CHECK_INT_EQ(p[3], 10);
+    CHECK_INT_EQ(p[6], 40);
+    CHECK_INT_EQ(p[11], 60);
+    vp_frame_unref(&bg);
+  }
+  /* BLUR of a constant picture leaves it constant. */
+  memset(f->data[0], 77, 12);
+  o.mode = VP_MASK_BLUR;
+  o.blur_radius = 3;
+  const float zero[4] = {0, 0, 0, 0};
+  CHECK_STATUS(vp_mask_render(f, zero, 4, 1, &o), VP_OK);
+  for (int i = 0; i < 12; i++) CHECK_INT_EQ(p[i], 77);
+  /* Wrong sizes and formats are errors, not crashes. */
+  CHECK_STATUS(vp_mask_render(f, m, 3, 1, &o), VP_EINVAL);
+  vp_frame *y = NULL;
+  CHECK_STATUS(vp_frame_alloc(4, 2, VP_PIXFMT_YUV420P, &y), VP_OK);
+  if (y) CHECK_STATUS(vp_mask_render(y, m, 4, 2, &o), VP_EUNSUPPORTED);
+  vp_frame_unref(&y);
+  vp_frame_unref(&f);
+}
+
 int main(void) {
   test_hand_rect();
   test_hand_association();
@@ -284,5 +351,6 @@ int main(void) {
   test_mask_warp();
   test_mask_resize();
   test_mask_ops();
+  test_mask_render();
   return TEST_EXIT();
 }
