@@ -1,27 +1,32 @@
-/* The lifecycle example of vpipe.h: load a model by name, run it once. */
+/* The lifecycle example of vpipe.h: detect faces in one image.
+ * usage: example_lifecycle IMAGE */
 #include <stdio.h>
-#include <string.h>
 
 #include <vpipe/vpipe.h>
 
-int main(void) {
-  vp_model *model;
-  if (vp_model_create_by_name("face_detection_short_range", NULL, &model) != VP_OK) {
+int main(int argc, char **argv) {
+  if (argc != 2) {
+    fprintf(stderr, "usage: %s IMAGE\n", argv[0]);
+    return 2;
+  }
+  vp_frame *image;
+  if (vp_image_load(argv[1], &image) != VP_OK) { /* decoded to RGB24 */
     fprintf(stderr, "vpipe: %s\n", vp_last_error());
     return 1;
   }
-  vp_session *session;
-  if (vp_session_create(model, NULL, &session) != VP_OK) {
-    fprintf(stderr, "vpipe: %s\n", vp_last_error());
-    vp_model_destroy(model);
+  vp_face_detector_options o = vp_face_detector_options_default();
+  o.min_detection_confidence = 0.5f; /* MediaPipe's default */
+  vp_face_detector *det;
+  if (vp_face_detector_create(&o, &det) != VP_OK) { /* model from the store */
+    fprintf(stderr, "vpipe: %s\n", vp_last_error()); /* says how to fetch it */
+    vp_frame_unref(&image);
     return 1;
   }
-  float *in = vp_session_input(session, 0); /* 1x128x128x3, [-1, 1] */
-  memset(in, 0, 128 * 128 * 3 * sizeof *in);
-  if (vp_session_run(session) != VP_OK) fprintf(stderr, "vpipe: %s\n", vp_last_error());
-  const float *scores = vp_session_output(session, 1);
-  printf("first score logit: %f\n", scores[0]);
-  vp_session_destroy(session);
-  vp_model_destroy(model);
+  const vp_face_detector_result *r; /* owned by det */
+  if (vp_face_detector_detect(det, image, &r) == VP_OK)
+    for (int32_t i = 0; i < r->count; i++)
+      printf("face %.3f at %.3f,%.3f\n", r->faces[i].score, r->faces[i].box.x, r->faces[i].box.y);
+  vp_face_detector_destroy(det);
+  vp_frame_unref(&image);
   return 0;
 }
