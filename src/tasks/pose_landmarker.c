@@ -413,11 +413,13 @@ static vp_status process(vp_pose_landmarker *p, const vp_frame *f, int64_t ts, b
   const int32_t W = f->width, H = f->height;
   memset(&p->timings, 0, sizeof(p->timings));
   const size_t plane = (size_t)W * (size_t)H;
-  if (p->opt.output_segmentation_masks && p->masks_cap < plane * MAX_POSES) {
-    float *m = realloc(p->masks, sizeof(float) * plane * MAX_POSES);
+  /* One frame-size mask per pose slot (at most num_poses poses per frame). */
+  const size_t need = plane * (size_t)p->opt.num_poses;
+  if (p->opt.output_segmentation_masks && p->masks_cap < need) {
+    float *m = realloc(p->masks, sizeof(float) * need);
     if (!m) return vp__error(VP_ENOMEM, "pose landmarker: masks of %dx%d", (int)W, (int)H);
     p->masks = m;
-    p->masks_cap = plane * MAX_POSES;
+    p->masks_cap = need;
   }
 
   vp_norm_rect rects[2 * MAX_POSES], det[MAX_POSES];
