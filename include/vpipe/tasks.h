@@ -236,6 +236,21 @@ VP_API vp_status vp_face_landmarker_detect_for_video(vp_face_landmarker *lm,
 VP_API vp_status vp_face_landmarker_detect_async(vp_face_landmarker *lm, const vp_frame *frame,
                                                  int64_t timestamp_ns);
 
+/**
+ * Stage-wise use (pipelines with preprocess / infer / postprocess stages):
+ * preprocess finds the ROIs (tracked faces; the detector when fewer than
+ * num_faces are tracked) and crops them; infer runs the landmark model on
+ * every crop; postprocess decodes, projects, updates tracking and smooths.
+ * One frame at a time and in this order (the next frame's ROIs come from
+ * this frame's postprocess), so keep the three calls on one thread.
+ * @p timestamp_ns as in detect_for_video (ignored in IMAGE mode).
+ */
+VP_API vp_status vp_face_landmarker_preprocess(vp_face_landmarker *lm, const vp_frame *frame,
+                                               int64_t timestamp_ns);
+VP_API vp_status vp_face_landmarker_infer(vp_face_landmarker *lm);
+VP_API vp_status vp_face_landmarker_postprocess(vp_face_landmarker *lm,
+                                                const vp_face_landmarker_result **out);
+
 /** Per-call timings of the last frame, for benchmarks and statistics (ns). */
 typedef struct vp_task_timings {
   int64_t preprocess_ns, inference_ns, postprocess_ns;

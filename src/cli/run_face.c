@@ -359,8 +359,11 @@ static vp_status render_process(vp_stage *st, vp_packet *pkt) {
                  label, scale, vp_rgba(255, 255, 255, 255), vp_rgba(255, 64, 64, 200));
   }
   char line[96];
-  snprintf(line, sizeof line, "%.1f fps  latency %.1f ms  frame %lld", r->fps, r->latency_ms,
-           (long long)pkt->seq);
+  if (r->fps > 0)
+    snprintf(line, sizeof line, "%.1f fps  latency %.1f ms  frame %lld", r->fps, r->latency_ms,
+             (long long)pkt->seq);
+  else
+    snprintf(line, sizeof line, "latency %.1f ms  frame %lld", r->latency_ms, (long long)pkt->seq);
   const int scale = W >= 1280 ? 3 : W >= 640 ? 2 : 1;
   vp_draw_text(f, 8, 8, line, scale, vp_rgba(255, 255, 255, 255), vp_rgba(0, 0, 0, 160));
   return VP_OK;

@@ -357,11 +357,17 @@ static vp_status directory_glob(const char *dir, char **out) {
     if (bi < 0 || counts[i] > counts[bi]) bi = i;
   if (bi < 0) return vp__error(VP_ENOENT, "directory '%s' holds no images (png, jpg, ppm, ...)", dir);
   snprintf(best, sizeof best, "%s", exts[bi]);
-  size_t len = strlen(dir) + strlen(best) + 8;
+  size_t len = 2 * strlen(dir) + strlen(best) + 8;
   char *g = malloc(len);
   if (!g) return vp__error(VP_ENOMEM, "source: out of memory");
-  /* Glob special characters in the directory name would be misread. */
-  snprintf(g, len, "%s%s*.%s", dir, dir[strlen(dir) - 1] == '/' ? "" : "/", best);
+  /* Escape glob's special characters in the directory name. */
+  size_t o = 0;
+  for (const char *c = dir; *c; c++) {
+    if (strchr("*?[]\\", *c)) g[o++] = '\\';
+    g[o++] = *c;
+  }
+  g[o] = 0;
+  snprintf(g + o, len - o, "%s*.%s", o && g[o - 1] == '/' ? "" : "/", best);
   *out = g;
   return VP_OK;
 }

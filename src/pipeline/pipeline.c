@@ -493,7 +493,10 @@ static void *stage_worker_main(void *arg) {
   vp_status fs = flush_stages(w);
   if (w->out) {
     vp_status close_st = end;
-    if (close_st == VP_EOF && (failed || fs)) close_st = p->status ? p->status : VP_EIO;
+    if (close_st == VP_EOF && (failed || fs)) {
+      close_st = vp_pipeline_status(p);
+      if (close_st == VP_OK) close_st = VP_EIO;
+    }
     vp__queue_close(w->out, close_st);
   }
   worker_finished(p);
@@ -509,7 +512,11 @@ static void *source_worker_main(void *arg) {
   const double budget_ns = p->o.latency_budget_ms * 1e6;
   while (!atomic_load(&p->stop)) {
     if (p->o.max_frames > 0 && n >= p->o.max_frames) break;
-    vp_source_hint hint = {.skip_before_pts_ns = p->rate ? vp_rate_controller_next_due(p->rate) : INT64_MIN,
+    /* The controller runs on stream time only for files: only then can its
+     * schedule be given as a pts hint. */
+    vp_source_hint hint = {.skip_before_pts_ns = p->rate && !p->info.live
+                                                     ? vp_rate_controller_next_due(p->rate)
+                                                     : INT64_MIN,
                            .pixels_needed = p->o.decode_skipped};
     vp_frame *frame = NULL;
     vp__error_clear();

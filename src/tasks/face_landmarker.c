@@ -70,6 +70,13 @@ struct vp_face_landmarker {
   vp_face_landmarks *faces;  /* cap */
   vp_face_landmarker_result result;
   int64_t last_ts;
+  /* the frame in flight between the stage-wise calls */
+  float *tensors;            /* crops_cap crops (crop 0 lives in the session) */
+  float *raw;                /* crops_cap · RAW_FLOATS raw outputs */
+  int32_t crops_cap, num_crops;
+  int32_t frame_w, frame_h, ndet;
+  int stage;                 /* 0 idle, 1 preprocessed, 2 inferred */
+  int64_t pending_ts;
   vp_task_timings timings;
 };
 
@@ -117,6 +124,8 @@ void vp_face_landmarker_destroy(vp_face_landmarker *l) {
   free(l->prev_rects);
   free(l->landmarks);
   free(l->faces);
+  free(l->tensors);
+  free(l->raw);
   free(l);
 }
 
@@ -216,57 +225,36 @@ vp_status vp_face_landmarker_create(const vp_face_landmarker_options *options,
   return VP_OK;
 }
 
-/* Landmarks of one ROI; returns presence via *presence. */
-static vp_status run_landmarks(vp_face_landmarker *l, const vp_frame *frame,
-                               const vp_norm_rect *roi, vp_landmark *lm, float *presence,
-                               int64_t *pre_ns, int64_t *inf_ns) {
-  int64_t t0 = vp_time_ns();
-  vp__warp_params p;
-  memset(&p, 0, sizeof p);
-  p.out_w = p.out_h = LM_INPUT;
-  /* GetRoi: centre and size in pixels (image_to_tensor_utils.cc). */
-  p.cx = roi->x_center * (float)frame->width;
-  p.cy = roi->y_center * (float)frame->height;
-  p.w = roi->width * (float)frame->width;
-  p.h = roi->height * (float)frame->height;
-  p.rotation = roi->rotation;
-  p.border_zero = false;
-  p.pixel_centers = l->opt.sampling == VP_SAMPLING_PIXEL_CENTERS;
-  p.range_min = 0.0f;
-  p.range_max = 1.0f;
-  float *in = vp_session_input(l->session, 0);
-  if (!in) return vp__error(VP_ESTATE, "face landmarker: no input buffer");
-  vp_status st = vp__warp_to_tensor(frame, &p, in);
-  if (st != VP_OK) return st;
-  int64_t t1 = vp_time_ns();
-  st = vp_session_run(l->session);
-  int64_t t2 = vp_time_ns();
-  *pre_ns += t1 - t0;
-  *inf_ns += t2 - t1;
-  if (st != VP_OK) return st;
-  const float *flag = vp_session_output(l->session, l->out_flag);
-  const float *mesh = vp_session_output(l->session, l->out_mesh);
-  *presence = vp__sigmoid(flag[0]);
-  vp__tensor_to_landmarks(mesh, VP_FACE_LANDMARKS, 3, LM_INPUT, LM_INPUT, 1.0f, false, lm);
-  if (l->opt.refine_landmarks)
-    vp__face_refine_landmarks(vp_session_output(l->session, l->out_lips),
-                              vp_session_output(l->session, l->out_leye),
-                              vp_session_output(l->session, l->out_reye),
-                              vp_session_output(l->session, l->out_liris),
-                              vp_session_output(l->session, l->out_riris), lm);
-  vp__landmarks_project(roi, lm, l->num_points);
+#define RAW_FLOATS (1404 + 1 + 160 + 142 + 142 + 10 + 10)
+#define TENSOR_FLOATS ((size_t)LM_INPUT * LM_INPUT * 3)
+
+/* Make room for @p n crops: crop 0 is the session's own input buffer, the
+ * others are ours (copied in before their run). */
+static vp_status ensure_crops(vp_face_landmarker *l, int32_t n) {
+  if (n <= l->crops_cap) return VP_OK;
+  float *t = realloc(l->tensors, sizeof(float) * TENSOR_FLOATS * (size_t)n);
+  if (!t) return vp__error(VP_ENOMEM, "face landmarker: %d crops", (int)n);
+  l->tensors = t;
+  float *r = realloc(l->raw, sizeof(float) * RAW_FLOATS * (size_t)n);
+  if (!r) return vp__error(VP_ENOMEM, "face landmarker: %d crops", (int)n);
+  l->raw = r;
+  l->crops_cap = n;
   return VP_OK;
 }
 
-static vp_status process(vp_face_landmarker *l, const vp_frame *frame, int64_t ts,
-                         const vp_face_landmarker_result **out) {
+static float *crop_tensor(vp_face_landmarker *l, int32_t i) {
+  return i == 0 ? vp_session_input(l->session, 0) : l->tensors + TENSOR_FLOATS * (size_t)i;
+}
+
+/* Stage 1: ROIs (previous landmarks, detector when fewer than num_faces are
+ * tracked, association) and their crops. */
+static vp_status lm_preprocess(vp_face_landmarker *l, const vp_frame *frame) {
   const bool stream = l->opt.running_mode != VP_RUNNING_MODE_IMAGE;
   const int32_t W = frame->width, H = frame->height;
   vp_task_timings tm = {0};
-  int32_t nprev = stream ? l->num_tracks : 0;
+  const int32_t nprev = stream ? l->num_tracks : 0;
   for (int32_t i = 0; i < nprev; i++) l->prev_rects[i] = l->tracks[i].roi;
 
-  /* Detector only when fewer than num_faces faces are tracked. */
   int32_t ndet = 0;
   if (nprev < l->opt.num_faces) {
     const vp__detection *dets = NULL;
@@ -290,23 +278,95 @@ static vp_status process(vp_face_landmarker *l, const vp_frame *frame, int64_t t
   }
   const int32_t nr = vp__associate_rects(l->det_rects, ndet, l->prev_rects, nprev,
                                          ASSOCIATION_THRESHOLD, l->rects, l->src);
-
-  int64_t t_post = 0;
-  int32_t nfaces = 0, ntracks = 0;
+  /* Degenerate rects (NaN from a broken model output, or empty) are dropped
+   * rather than failing the frame. */
+  int32_t nv = 0;
   for (int32_t i = 0; i < nr; i++) {
     const vp_norm_rect *rr = &l->rects[i];
-    /* A degenerate rect (NaN from a broken model output, or empty) is dropped
-     * rather than failing the frame. */
     if (!(isfinite(rr->x_center) && isfinite(rr->y_center) && isfinite(rr->rotation) &&
           rr->width > 0 && rr->height > 0 && rr->width < 1e4f && rr->height < 1e4f))
       continue;
-    vp_landmark *lm = l->landmarks + (size_t)nfaces * VP_FACE_LANDMARKS_REFINED;
-    float presence = 0;
-    vp_status st = run_landmarks(l, frame, &l->rects[i], lm, &presence, &tm.preprocess_ns,
-                                 &tm.inference_ns);
+    l->rects[nv] = l->rects[i];
+    l->src[nv] = l->src[i];
+    nv++;
+  }
+  vp_status st = ensure_crops(l, nv > 0 ? nv : 1);
+  if (st != VP_OK) return st;
+  const int64_t t0 = vp_time_ns();
+  for (int32_t i = 0; i < nv; i++) {
+    const vp_norm_rect *roi = &l->rects[i];
+    vp__warp_params p;
+    memset(&p, 0, sizeof p);
+    p.out_w = p.out_h = LM_INPUT;
+    /* GetRoi: centre and size in pixels (image_to_tensor_utils.cc). */
+    p.cx = roi->x_center * (float)W;
+    p.cy = roi->y_center * (float)H;
+    p.w = roi->width * (float)W;
+    p.h = roi->height * (float)H;
+    p.rotation = roi->rotation;
+    p.border_zero = false;
+    p.pixel_centers = l->opt.sampling == VP_SAMPLING_PIXEL_CENTERS;
+    p.range_min = 0.0f;
+    p.range_max = 1.0f;
+    float *in = crop_tensor(l, i);
+    if (!in) return vp__error(VP_ESTATE, "face landmarker: no input buffer");
+    st = vp__warp_to_tensor(frame, &p, in);
     if (st != VP_OK) return st;
-    tm.landmark_runs++;
-    const int64_t t0 = vp_time_ns();
+  }
+  tm.preprocess_ns += vp_time_ns() - t0;
+  l->timings = tm;
+  l->frame_w = W;
+  l->frame_h = H;
+  l->ndet = ndet;
+  l->num_crops = nv;
+  l->stage = 1;
+  return VP_OK;
+}
+
+/* Stage 2: the landmark model on every crop; raw outputs kept per crop. */
+static vp_status lm_infer(vp_face_landmarker *l) {
+  if (l->stage != 1) return vp__error(VP_ESTATE, "face landmarker: infer before preprocess");
+  const int64_t t0 = vp_time_ns();
+  for (int32_t i = 0; i < l->num_crops; i++) {
+    if (i > 0)
+      memcpy(vp_session_input(l->session, 0), crop_tensor(l, i), sizeof(float) * TENSOR_FLOATS);
+    vp_status st = vp_session_run(l->session);
+    if (st != VP_OK) return st;
+    float *raw = l->raw + (size_t)RAW_FLOATS * i;
+    memcpy(raw, vp_session_output(l->session, l->out_mesh), sizeof(float) * 1404);
+    raw[1404] = vp_session_output(l->session, l->out_flag)[0];
+    if (l->opt.refine_landmarks) {
+      memcpy(raw + 1405, vp_session_output(l->session, l->out_lips), sizeof(float) * 160);
+      memcpy(raw + 1565, vp_session_output(l->session, l->out_leye), sizeof(float) * 142);
+      memcpy(raw + 1707, vp_session_output(l->session, l->out_reye), sizeof(float) * 142);
+      memcpy(raw + 1849, vp_session_output(l->session, l->out_liris), sizeof(float) * 10);
+      memcpy(raw + 1859, vp_session_output(l->session, l->out_riris), sizeof(float) * 10);
+    }
+  }
+  l->timings.inference_ns += vp_time_ns() - t0;
+  l->timings.landmark_runs = l->num_crops;
+  l->stage = 2;
+  return VP_OK;
+}
+
+/* Stage 3: presence, landmarks, projection, next ROIs, smoothing. */
+static vp_status lm_postprocess(vp_face_landmarker *l, int64_t ts,
+                                const vp_face_landmarker_result **out) {
+  if (l->stage != 2) return vp__error(VP_ESTATE, "face landmarker: postprocess before infer");
+  l->stage = 0;
+  const int64_t t0 = vp_time_ns();
+  const bool stream = l->opt.running_mode != VP_RUNNING_MODE_IMAGE;
+  const int32_t W = l->frame_w, H = l->frame_h, ndet = l->ndet;
+  int32_t nfaces = 0, ntracks = 0;
+  for (int32_t i = 0; i < l->num_crops; i++) {
+    const float *raw = l->raw + (size_t)RAW_FLOATS * i;
+    vp_landmark *lm = l->landmarks + (size_t)nfaces * VP_FACE_LANDMARKS_REFINED;
+    /* TensorsToFloats with SIGMOID (face_landmark_cpu.pbtxt). */
+    const float presence = vp__sigmoid(raw[1404]);
+    vp__tensor_to_landmarks(raw, VP_FACE_LANDMARKS, 3, LM_INPUT, LM_INPUT, 1.0f, false, lm);
+    if (l->opt.refine_landmarks)
+      vp__face_refine_landmarks(raw + 1405, raw + 1565, raw + 1707, raw + 1849, raw + 1859, lm);
+    vp__landmarks_project(&l->rects[i], lm, l->num_points);
     /* The smoother follows the face: a previous track keeps its filters. */
     tracked *prev = l->src[i] >= ndet ? &l->tracks[l->src[i] - ndet] : NULL;
     if (presence >= l->opt.min_tracking_confidence && stream) {
@@ -323,7 +383,8 @@ static vp_status process(vp_face_landmarker *l, const vp_frame *frame, int64_t t
       vp__landmarks_to_rect(lm, VP_FACE_LANDMARKS, 33, 133, 0.0f, W, H, &nt->roi);
       vp__rect_transform_apply(&t, W, H, &nt->roi);
       if (presence >= l->opt.min_face_presence_confidence && l->opt.smoothing) {
-        st = vp__landmark_smoother_apply(&nt->smoother, lm, l->num_points, W, H, &l->rects[i], ts);
+        vp_status st = vp__landmark_smoother_apply(&nt->smoother, lm, l->num_points, W, H,
+                                                   &l->rects[i], ts);
         if (st != VP_OK) return st;
       }
     }
@@ -334,7 +395,6 @@ static vp_status process(vp_face_landmarker *l, const vp_frame *frame, int64_t t
       f->landmarks = lm;
       f->roi = l->rects[i];
     }
-    t_post += vp_time_ns() - t0;
   }
   /* Swap track lists; filters of faces no longer tracked are reset. */
   for (int32_t i = 0; i < l->num_tracks; i++) vp__landmark_smoother_reset(&l->tracks[i].smoother);
@@ -343,13 +403,45 @@ static vp_status process(vp_face_landmarker *l, const vp_frame *frame, int64_t t
   l->next_tracks = tmp;
   l->num_tracks = ntracks;
 
-  tm.postprocess_ns += t_post;
-  l->timings = tm;
+  l->timings.postprocess_ns += vp_time_ns() - t0;
   l->result.count = nfaces;
   l->result.faces = l->faces;
   l->result.timestamp_ns = ts;
   *out = &l->result;
   return VP_OK;
+}
+
+static vp_status process(vp_face_landmarker *l, const vp_frame *frame, int64_t ts,
+                         const vp_face_landmarker_result **out) {
+  vp_status st = lm_preprocess(l, frame);
+  if (st == VP_OK) st = lm_infer(l);
+  if (st == VP_OK) st = lm_postprocess(l, ts, out);
+  if (st != VP_OK) l->stage = 0;
+  return st;
+}
+
+vp_status vp_face_landmarker_preprocess(vp_face_landmarker *l, const vp_frame *frame,
+                                        int64_t timestamp_ns) {
+  if (!l || !frame) return vp__error(VP_EINVAL, "face landmarker: NULL argument");
+  if (l->opt.running_mode != VP_RUNNING_MODE_IMAGE) {
+    if (l->last_ts != INT64_MIN && timestamp_ns <= l->last_ts)
+      return vp__error(VP_EINVAL, "face landmarker: timestamp %lld ns not after %lld ns",
+                       (long long)timestamp_ns, (long long)l->last_ts);
+    l->last_ts = timestamp_ns;
+  }
+  l->pending_ts = timestamp_ns;
+  return lm_preprocess(l, frame);
+}
+
+vp_status vp_face_landmarker_infer(vp_face_landmarker *l) {
+  if (!l) return vp__error(VP_EINVAL, "face landmarker: NULL argument");
+  return lm_infer(l);
+}
+
+vp_status vp_face_landmarker_postprocess(vp_face_landmarker *l,
+                                         const vp_face_landmarker_result **out) {
+  if (!l || !out) return vp__error(VP_EINVAL, "face landmarker: NULL argument");
+  return lm_postprocess(l, l->pending_ts, out);
 }
 
 vp_status vp_face_landmarker_detect(vp_face_landmarker *l, const vp_frame *frame,

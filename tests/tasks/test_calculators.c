@@ -3,6 +3,7 @@
 
 #include "common/check.h"
 #include "tasks/calc.h"
+#include "tasks/face_refinement.h"
 
 static void test_anchors(void) {
   /* Face short range (face_detection_short_range_common.pbtxt): 16·16·2 + 8·8·6 = 896. */
@@ -319,7 +320,42 @@ static void test_association(void) {
   CHECK_INT_EQ(n, 3);
 }
 
+static void test_face_refinement(void) {
+  /* tensors_to_face_landmarks_with_attention.pbtxt: lips/eyes overwrite x, y
+   * of listed mesh points (z kept); irises go to 468.. and 473.. with z = the
+   * mean z of the 16 eye-contour points. */
+  static vp_landmark lm[478];
+  for (int i = 0; i < 468; i++) lm[i] = (vp_landmark){0.5f, 0.5f, (float)i / 1000.0f, 0, 0};
+  float lips[160], leye[142], reye[142], liris[10], riris[10];
+  for (int i = 0; i < 160; i++) lips[i] = 19.2f;  /* → 0.1 */
+  for (int i = 0; i < 142; i++) leye[i] = 38.4f;  /* → 0.2 */
+  for (int i = 0; i < 142; i++) reye[i] = 57.6f;  /* → 0.3 */
+  for (int i = 0; i < 10; i++) liris[i] = 96.0f;  /* → 0.5 */
+  for (int i = 0; i < 10; i++) riris[i] = 192.0f; /* → 1.0 */
+  vp__face_refine_landmarks(lips, leye, reye, liris, riris, lm);
+  CHECK_NEAR(lm[61].x, 0.1, 1e-6);   /* first lip point */
+  CHECK_NEAR(lm[61].z, 0.061, 1e-7); /* z kept */
+  CHECK_NEAR(lm[407].y, 0.1, 1e-6);  /* last lip point */
+  CHECK_NEAR(lm[33].x, 0.2, 1e-6);   /* first left-eye point */
+  CHECK_NEAR(lm[193].x, 0.2, 1e-6);  /* last left-eye point */
+  CHECK_NEAR(lm[263].x, 0.3, 1e-6);  /* first right-eye point */
+  CHECK_NEAR(lm[1].x, 0.5, 0);       /* untouched */
+  CHECK_NEAR(lm[468].x, 0.5, 1e-6);
+  CHECK_NEAR(lm[477].y, 1.0, 1e-6);
+  /* left eye contour: 33 7 163 144 145 153 154 155 133 246 161 160 159 158 157 173 */
+  const int le[16] = {33, 7, 163, 144, 145, 153, 154, 155, 133, 246, 161, 160, 159, 158, 157, 173};
+  double z = 0;
+  for (int i = 0; i < 16; i++) z += le[i] / 1000.0;
+  CHECK_NEAR(lm[468].z, z / 16, 1e-6);
+  CHECK_NEAR(lm[472].z, z / 16, 1e-6);
+  const int re[16] = {263, 249, 390, 373, 374, 380, 381, 382, 362, 466, 388, 387, 386, 385, 384, 398};
+  z = 0;
+  for (int i = 0; i < 16; i++) z += re[i] / 1000.0;
+  CHECK_NEAR(lm[473].z, z / 16, 1e-6);
+}
+
 int main(void) {
+  test_face_refinement();
   test_anchors();
   test_decode();
   test_nms();

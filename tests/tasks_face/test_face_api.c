@@ -160,6 +160,21 @@ int main(void) {
   vp_face_landmarker_timings(l, &t);
   CHECK_INT_EQ(t.detector_runs, 1);
   CHECK_INT_EQ(t.landmark_runs, 1);
+  /* Stage-wise calls give the same landmarks and enforce their order. */
+  {
+    static vp_landmark one[468];
+    memcpy(one, lr->faces[0].landmarks, sizeof one);
+    const vp_face_landmarker_result *sr = NULL;
+    CHECK_STATUS(vp_face_landmarker_infer(l), VP_ESTATE);
+    CHECK_STATUS(vp_face_landmarker_postprocess(l, &sr), VP_ESTATE);
+    CHECK_STATUS(vp_face_landmarker_preprocess(l, img, 0), VP_OK);
+    CHECK_STATUS(vp_face_landmarker_infer(l), VP_OK);
+    CHECK_STATUS(vp_face_landmarker_postprocess(l, &sr), VP_OK);
+    CHECK(sr && sr->count == 1);
+    if (sr && sr->count == 1)
+      for (int k = 0; k < 468; k++) CHECK_NEAR(sr->faces[0].landmarks[k].x, one[k].x, 0);
+    CHECK_STATUS(vp_face_landmarker_postprocess(l, &sr), VP_ESTATE);
+  }
   vp_face_landmarker_destroy(l);
 
   /* VIDEO: the second frame is tracked (no detector run); smoothing on a
@@ -196,6 +211,32 @@ int main(void) {
   CHECK_INT_EQ(calls, 1);
   CHECK_INT_EQ(last_count, 1);
   vp_face_landmarker_destroy(l);
+
+  /* Several faces tracked and smoothed (every face has its own filters): on
+   * a still with three faces, num_faces 3 runs the detector once, then tracks;
+   * num_faces 4 keeps detecting (fewer faces than asked) and association
+   * keeps the count at three. */
+  char mp3[1024];
+  media_path(mp3, sizeof mp3, "vladmandic-face-api_sample1.jpg");
+  vp_frame *three = NULL;
+  if (file_exists(mp3) && vp_image_load(mp3, &three) == VP_OK) {
+    for (int nf = 3; nf <= 4; nf++) {
+      lo = vp_face_landmarker_options_default();
+      lo.running_mode = VP_RUNNING_MODE_VIDEO;
+      lo.num_faces = nf;
+      CHECK_STATUS(vp_face_landmarker_create(&lo, &l), VP_OK);
+      int detector_runs = 0;
+      for (int i = 0; i < 5 && l; i++) {
+        CHECK_STATUS(vp_face_landmarker_detect_for_video(l, three, (i + 1) * 40000000LL, &lr), VP_OK);
+        CHECK_INT_EQ(lr->count, 3);
+        vp_face_landmarker_timings(l, &t);
+        detector_runs += t.detector_runs;
+      }
+      CHECK_INT_EQ(detector_runs, nf == 3 ? 1 : 5);
+      vp_face_landmarker_destroy(l);
+    }
+    vp_frame_unref(&three);
+  }
 
   vp_frame_unref(&img);
   return TEST_EXIT();
