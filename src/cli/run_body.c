@@ -558,6 +558,7 @@ vp_status vp_run_hands_add(vp_pipeline *p, const vp_run_args *a) {
   c->opt.min_hand_detection_confidence = (float)a->min_detection_confidence;
   c->opt.min_hand_presence_confidence = (float)a->min_presence_confidence;
   c->opt.min_tracking_confidence = (float)a->min_tracking_confidence;
+  c->opt.detector_interval = a->detector_interval;
   c->pipeline = p;
   vp_status s = vp_pipeline_add(p, &hands_class, c, NULL);
   if (s != VP_OK) {
@@ -580,6 +581,7 @@ vp_status vp_run_pose_add(vp_pipeline *p, const vp_run_args *a) {
   c->opt.min_pose_presence_confidence = (float)a->min_presence_confidence;
   c->opt.min_tracking_confidence = (float)a->min_tracking_confidence;
   c->opt.smoothing = !a->no_smoothing;
+  c->opt.detector_interval = a->detector_interval;
   c->opt.mask_smoothing = !a->no_smoothing;
   const bool selfie = task_listed(a, "selfie");
   /* Masks when asked for (PNG folder, or a background to composite) and
