@@ -38,6 +38,9 @@ static inline void media_path(char *buf, size_t n, const char *name) {
 
 static inline void ref_path(char *buf, size_t n, const char *name, const char *config) {
   const char *r = getenv("VPIPE_REF");
+#ifdef VP_TEST_REF_DIR
+  if (!r) r = VP_TEST_REF_DIR; /* run by hand, outside ctest */
+#endif
   snprintf(buf, n, "%s/results/%s.%s.jsonl", r ? r : "tests/ref", name, config);
 }
 
