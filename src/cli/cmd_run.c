@@ -211,6 +211,9 @@ int vp_cmd_run(int argc, char **argv) {
   /* Tasks see the exact RGB24 pixels MediaPipe was given (swscale, on the
    * source's worker). */
   if (a.task && a.task_pixfmt == 0) so.pixfmt = VP_PIXFMT_RGB24;
+  /* Pass-through: no stage draws, so decoder buffers go out without a copy
+   * (read-only frames). Tasks render onto frames: they keep writable ones. */
+  if (!a.task) so.shared_buffers = true;
   so.on_event = vp_run_source_event;
   so.event_user = &io;
   if (vp_source_open(a.input, &so, &io.source) != VP_OK) {
