@@ -66,32 +66,61 @@ struct pthreadpool {
   atomic_int sleeping_caller;
 };
 
-static void run_item(const pool_job *j, size_t item) {
-  size_t idx[POOL_MAX_DIMS], st[POOL_MAX_DIMS], sz[POOL_MAX_DIMS];
-  for (int d = j->dims - 1; d >= 0; d--) {
+/* Run @p n consecutive items from @p first: the grid position is decoded once
+ * and then advanced like an odometer (XNNPACK issues grids of many tiny items;
+ * a division per item would cost more than some of the items). */
+static void run_items(const pool_job *j, size_t first, size_t n) {
+  size_t idx[POOL_MAX_DIMS] = {0}, st[POOL_MAX_DIMS], sz[POOL_MAX_DIMS];
+  size_t item = first;
+  const int last = j->dims - 1;
+  for (int d = last; d >= 0; d--) {
     idx[d] = item % j->count[d];
     item /= j->count[d];
-    st[d] = idx[d] * j->tile[d];
-    sz[d] = j->range[d] - st[d] < j->tile[d] ? j->range[d] - st[d] : j->tile[d];
   }
   void *c = j->ctx;
-  switch (j->kind) {
-    case J1D: ((pthreadpool_task_1d_t)j->fn)(c, st[0]); break;
-    case J1D_T1: ((pthreadpool_task_1d_tile_1d_t)j->fn)(c, st[0], sz[0]); break;
-    case J2D: ((pthreadpool_task_2d_t)j->fn)(c, st[0], st[1]); break;
-    case J2D_T1: ((pthreadpool_task_2d_tile_1d_t)j->fn)(c, st[0], st[1], sz[1]); break;
-    case J2D_T2: ((pthreadpool_task_2d_tile_2d_t)j->fn)(c, st[0], st[1], sz[0], sz[1]); break;
-    case J3D: ((pthreadpool_task_3d_t)j->fn)(c, st[0], st[1], st[2]); break;
-    case J3D_T2: ((pthreadpool_task_3d_tile_2d_t)j->fn)(c, st[0], st[1], st[2], sz[1], sz[2]); break;
-    case J4D: ((pthreadpool_task_4d_t)j->fn)(c, st[0], st[1], st[2], st[3]); break;
-    case J4D_T2: ((pthreadpool_task_4d_tile_2d_t)j->fn)(c, st[0], st[1], st[2], st[3], sz[2], sz[3]); break;
-    case J5D: ((pthreadpool_task_5d_t)j->fn)(c, st[0], st[1], st[2], st[3], st[4]); break;
-    case J5D_T2:
-      ((pthreadpool_task_5d_tile_2d_t)j->fn)(c, st[0], st[1], st[2], st[3], st[4], sz[3], sz[4]);
-      break;
-    case J6D_T2:
-      ((pthreadpool_task_6d_tile_2d_t)j->fn)(c, st[0], st[1], st[2], st[3], st[4], st[5], sz[4], sz[5]);
-      break;
+  while (n > 0) {
+    for (int d = 0; d < last; d++) {
+      st[d] = idx[d] * j->tile[d];
+      sz[d] = j->range[d] - st[d] < j->tile[d] ? j->range[d] - st[d] : j->tile[d];
+    }
+    /* A run along the last dimension: a tight loop per kind. */
+    size_t run = j->count[last] - idx[last];
+    if (run > n) run = n;
+    const size_t t = j->tile[last], r = j->range[last];
+    size_t x = idx[last] * t;
+    const size_t xe = x + run * t;
+#define SZ (r - x < t ? r - x : t)
+    switch (j->kind) {
+      case J1D: for (; x < xe; x++) ((pthreadpool_task_1d_t)j->fn)(c, x); break;
+      case J1D_T1: for (; x < xe; x += t) ((pthreadpool_task_1d_tile_1d_t)j->fn)(c, x, SZ); break;
+      case J2D: for (; x < xe; x++) ((pthreadpool_task_2d_t)j->fn)(c, st[0], x); break;
+      case J2D_T1: for (; x < xe; x += t) ((pthreadpool_task_2d_tile_1d_t)j->fn)(c, st[0], x, SZ); break;
+      case J2D_T2: for (; x < xe; x += t) ((pthreadpool_task_2d_tile_2d_t)j->fn)(c, st[0], x, sz[0], SZ); break;
+      case J3D: for (; x < xe; x++) ((pthreadpool_task_3d_t)j->fn)(c, st[0], st[1], x); break;
+      case J3D_T2:
+        for (; x < xe; x += t) ((pthreadpool_task_3d_tile_2d_t)j->fn)(c, st[0], st[1], x, sz[1], SZ);
+        break;
+      case J4D: for (; x < xe; x++) ((pthreadpool_task_4d_t)j->fn)(c, st[0], st[1], st[2], x); break;
+      case J4D_T2:
+        for (; x < xe; x += t) ((pthreadpool_task_4d_tile_2d_t)j->fn)(c, st[0], st[1], st[2], x, sz[2], SZ);
+        break;
+      case J5D: for (; x < xe; x++) ((pthreadpool_task_5d_t)j->fn)(c, st[0], st[1], st[2], st[3], x); break;
+      case J5D_T2:
+        for (; x < xe; x += t)
+          ((pthreadpool_task_5d_tile_2d_t)j->fn)(c, st[0], st[1], st[2], st[3], x, sz[3], SZ);
+        break;
+      case J6D_T2:
+        for (; x < xe; x += t)
+          ((pthreadpool_task_6d_tile_2d_t)j->fn)(c, st[0], st[1], st[2], st[3], st[4], x, sz[4], SZ);
+        break;
+    }
+#undef SZ
+    n -= run;
+    idx[last] += run;
+    for (int d = last; d > 0 && idx[d] >= j->count[d]; d--) {
+      idx[d] = 0;
+      idx[d - 1]++;
+    }
   }
 }
 
@@ -115,7 +144,7 @@ static void work(struct pthreadpool *p, const pool_job *j, uint32_t gen) {
       if (chunk == 0) chunk = 1;
     } while (!atomic_compare_exchange_weak_explicit(&p->claim, &v, v + chunk, memory_order_acq_rel,
                                                     memory_order_acquire));
-    for (size_t k = 0; k < chunk; k++) run_item(j, item + k);
+    run_items(j, item, chunk);
     /* seq_cst here and in the caller's sleep path: each side must see the
      * other's write (done / sleeping_caller), or the caller could sleep on. */
     size_t d = atomic_fetch_add(&p->done, chunk) + chunk;
@@ -206,7 +235,7 @@ static void run(struct pthreadpool *p, pool_job *j) {
     j->items *= j->count[d];
   }
   if (!p || p->threads <= 1 || j->items <= 1 || j->items >= 0xffffffffu) {
-    for (size_t i = 0; i < j->items; i++) run_item(j, i);
+    run_items(j, 0, j->items);
     return;
   }
   pthread_mutex_lock(&p->call_lock);
