@@ -6,7 +6,7 @@
  *     / min over N runs after warm-up. TASK: hands (lite models, num_hands 2),
  *     hands_full, pose_lite, pose_full, pose_heavy, selfie. Default image: the
  *     astronaut for pose/selfie, opencv-doc_handSrc.jpg for hands.
- *   bench_body video TASK VIDEO [--threads T] [--num N]
+ *   bench_body video TASK VIDEO [--threads T] [--num N] [--detector-interval K]
  *     VIDEO-mode tracking over every frame of VIDEO, decode included, in this
  *     thread: fps and the per-frame split decode / preprocess / inference /
  *     postprocess (medians). TASK: hands, pose_lite, pose_full, selfie.
@@ -46,6 +46,8 @@ typedef struct task {
   vp_segmenter *s;
 } task;
 
+static int g_interval = 1;
+
 static int make(task *t, const char *name, vp_running_mode mode, int threads, int num) {
   memset(t, 0, sizeof *t);
   vp_status st;
@@ -53,6 +55,7 @@ static int make(task *t, const char *name, vp_running_mode mode, int threads, in
     vp_hand_landmarker_options o = vp_hand_landmarker_options_default();
     o.model = strcmp(name, "hands_full") ? VP_MODEL_LITE : VP_MODEL_FULL;
     o.num_hands = num > 0 ? num : 2;
+    o.detector_interval = g_interval;
     o.running_mode = mode;
     o.num_threads = threads;
     st = vp_hand_landmarker_create(&o, &t->h);
@@ -61,6 +64,7 @@ static int make(task *t, const char *name, vp_running_mode mode, int threads, in
     o.model = !strcmp(name, "pose_lite") ? VP_MODEL_LITE
               : !strcmp(name, "pose_heavy") ? VP_MODEL_HEAVY : VP_MODEL_FULL;
     o.num_poses = num > 0 ? num : 1;
+    o.detector_interval = g_interval;
     o.running_mode = mode;
     o.num_threads = threads;
     st = vp_pose_landmarker_create(&o, &t->p);
@@ -239,6 +243,7 @@ int main(int argc, char **argv) {
     if (!strcmp(argv[i], "--iters") && i + 1 < argc) iters = atoi(argv[++i]);
     else if (!strcmp(argv[i], "--threads") && i + 1 < argc) threads = atoi(argv[++i]);
     else if (!strcmp(argv[i], "--num") && i + 1 < argc) num = atoi(argv[++i]);
+    else if (!strcmp(argv[i], "--detector-interval") && i + 1 < argc) g_interval = atoi(argv[++i]);
     else path = argv[i];
   }
   if (iters < 1) iters = 1;

@@ -74,6 +74,10 @@ typedef struct vp_hand_landmarker_options {
   float min_tracking_confidence;       /**< IoU for associating tracked and detected
                                             hands (as MediaPipe Tasks), default 0.5 */
   bool remove_duplicates;              /**< MediaPipe's hand deduplication, default true */
+  int32_t detector_interval;           /**< VIDEO/LIVE: while at least one hand is tracked but
+                                            fewer than num_hands, run the palm detector only
+                                            every N-th frame (default 1 = every frame, as
+                                            MediaPipe); with no hand tracked it runs always */
   const char *models_dir;              /**< NULL: vp_models_dir() */
   const char *palm_model_path;         /**< explicit files (NULL: by name) */
   const char *landmark_model_path;
@@ -145,6 +149,7 @@ typedef struct vp_pose_landmarker_options {
                                             (every pose, not only the first), default true */
   bool mask_smoothing;                 /**< MediaPipe's segmentation smoothing (ratio 0.7)
                                             in VIDEO/LIVE, default true */
+  int32_t detector_interval;           /**< as vp_hand_landmarker_options (default 1) */
   const char *models_dir;
   const char *detector_model_path;
   const char *landmark_model_path;

@@ -60,6 +60,16 @@ static int64_t video_ts(int64_t *last, const vp_packet *pkt) {
   return ts;
 }
 
+/* A single still image runs in IMAGE mode, anything else tracks (VIDEO).
+ * Stages after the source get no frame count in init; ask the pipeline for
+ * the source's (its init has run by then). */
+static bool still_image(const vp_pipeline *p, const vp_stream_info *info) {
+  if (info && info->frame_count == 1) return true;
+  if (!p) return false;
+  const vp_stream_info si = vp_pipeline_source_info(p);
+  return si.frame_count == 1 && !si.live;
+}
+
 /* ----------------------------------------------------------------- results */
 
 typedef struct hands_data {
@@ -188,6 +198,7 @@ static vp_status make_seg(vp_packet *pkt, const float *mask, int32_t w, int32_t 
 /* ------------------------------------------------------------------ hands */
 
 typedef struct hands_ctx {
+  vp_pipeline *pipeline; /* for the source's stream info at init */
   vp_hand_landmarker_options opt;
   vp_hand_landmarker *h;
   int64_t last_pts;
@@ -196,8 +207,8 @@ typedef struct hands_ctx {
 static vp_status hands_init(vp_stage *st, vp_stream_info *info) {
   hands_ctx *c = vp_stage_opaque(st);
   c->opt.pool = vp_stage_threadpool(st);
-  c->opt.running_mode = info && info->frame_count == 1 ? VP_RUNNING_MODE_IMAGE
-                                                       : VP_RUNNING_MODE_VIDEO;
+  c->opt.running_mode = still_image(c->pipeline, info) ? VP_RUNNING_MODE_IMAGE
+                                                        : VP_RUNNING_MODE_VIDEO;
   c->last_pts = INT64_MIN;
   return vp_hand_landmarker_create(&c->opt, &c->h);
 }
@@ -233,6 +244,7 @@ static const vp_stage_class hands_class = {
 /* ------------------------------------------------------------------- pose */
 
 typedef struct pose_ctx {
+  vp_pipeline *pipeline; /* for the source's stream info at init */
   vp_pose_landmarker_options opt;
   vp_pose_landmarker *p;
   int64_t last_pts;
@@ -245,8 +257,8 @@ typedef struct pose_ctx {
 static vp_status pose_init(vp_stage *st, vp_stream_info *info) {
   pose_ctx *c = vp_stage_opaque(st);
   c->opt.pool = vp_stage_threadpool(st);
-  c->opt.running_mode = info && info->frame_count == 1 ? VP_RUNNING_MODE_IMAGE
-                                                       : VP_RUNNING_MODE_VIDEO;
+  c->opt.running_mode = still_image(c->pipeline, info) ? VP_RUNNING_MODE_IMAGE
+                                                        : VP_RUNNING_MODE_VIDEO;
   c->last_pts = INT64_MIN;
   return vp_pose_landmarker_create(&c->opt, &c->p);
 }
@@ -299,6 +311,7 @@ static const vp_stage_class pose_class = {
 /* ----------------------------------------------------------------- selfie */
 
 typedef struct selfie_ctx {
+  vp_pipeline *pipeline; /* for the source's stream info at init */
   vp_segmenter_options opt;
   vp_segmenter *s;
   int64_t last_pts;
@@ -308,8 +321,8 @@ typedef struct selfie_ctx {
 static vp_status selfie_init(vp_stage *st, vp_stream_info *info) {
   selfie_ctx *c = vp_stage_opaque(st);
   c->opt.pool = vp_stage_threadpool(st);
-  c->opt.running_mode = info && info->frame_count == 1 ? VP_RUNNING_MODE_IMAGE
-                                                       : VP_RUNNING_MODE_VIDEO;
+  c->opt.running_mode = still_image(c->pipeline, info) ? VP_RUNNING_MODE_IMAGE
+                                                        : VP_RUNNING_MODE_VIDEO;
   c->last_pts = INT64_MIN;
   return vp_segmenter_create(&c->opt, &c->s);
 }
@@ -545,6 +558,8 @@ vp_status vp_run_hands_add(vp_pipeline *p, const vp_run_args *a) {
   c->opt.min_hand_detection_confidence = (float)a->min_detection_confidence;
   c->opt.min_hand_presence_confidence = (float)a->min_presence_confidence;
   c->opt.min_tracking_confidence = (float)a->min_tracking_confidence;
+  c->opt.detector_interval = a->detector_interval;
+  c->pipeline = p;
   vp_status s = vp_pipeline_add(p, &hands_class, c, NULL);
   if (s != VP_OK) {
     free(c);
@@ -566,6 +581,7 @@ vp_status vp_run_pose_add(vp_pipeline *p, const vp_run_args *a) {
   c->opt.min_pose_presence_confidence = (float)a->min_presence_confidence;
   c->opt.min_tracking_confidence = (float)a->min_tracking_confidence;
   c->opt.smoothing = !a->no_smoothing;
+  c->opt.detector_interval = a->detector_interval;
   c->opt.mask_smoothing = !a->no_smoothing;
   const bool selfie = task_listed(a, "selfie");
   /* Masks when asked for (PNG folder, or a background to composite) and
@@ -573,6 +589,7 @@ vp_status vp_run_pose_add(vp_pipeline *p, const vp_run_args *a) {
   c->opt.output_segmentation_masks = !selfie && (a->segmentation_mask || a->background);
   c->report_seg = c->opt.output_segmentation_masks;
   c->mask_dir = a->segmentation_mask;
+  c->pipeline = p;
   s = vp_pipeline_add(p, &pose_class, c, NULL);
   if (s != VP_OK) {
     free(c);
@@ -589,6 +606,7 @@ vp_status vp_run_selfie_add(vp_pipeline *p, const vp_run_args *a) {
   c->opt = vp_segmenter_options_default();
   c->opt.model = a->selfie_model == 0 ? VP_SEGMENTER_SQUARE : VP_SEGMENTER_LANDSCAPE;
   c->mask_dir = a->segmentation_mask;
+  c->pipeline = p;
   s = vp_pipeline_add(p, &selfie_class, c, NULL);
   if (s != VP_OK) {
     free(c);

@@ -87,7 +87,9 @@
   X(selfie_model, int32_t, VP_OPT_ENUM, "selfie-model", "MODEL", "square", 0, 0,                  \
     "square|landscape", "selfie: 256x256 or 256x144 segmentation model")                         \
   X(background, char *, VP_OPT_STRING, "background", "blur|COLOR|IMAGE", NULL, 0, 0, NULL,        \
-    "selfie/pose output: blur, replace by a colour (#RRGGBB or a name) or an image file")
+    "selfie/pose output: blur, replace by a colour (#RRGGBB or a name) or an image file")        \
+  X(detector_interval, int32_t, VP_OPT_INT, "detector-interval", "N", "1", 1, 1000, NULL,         \
+    "hands/pose video: while some are tracked but fewer than asked, detect every N-th frame")
 
 typedef struct vp_run_args {
 #define VP__RUN_FIELD(field, ctype, type, name, meta, def, min, max, choices, help) ctype field;

@@ -49,6 +49,7 @@ struct vp_hand_landmarker {
   int64_t track_id[MAX_HANDS];
   int32_t num_track;
   int64_t next_id;
+  int32_t since_detect; /* frames since the detector last ran (VIDEO/LIVE) */
   int64_t last_ts;
   bool have_ts;
 
@@ -70,6 +71,7 @@ vp_hand_landmarker_options vp_hand_landmarker_options_default(void) {
   o.min_tracking_confidence = 0.5f;
   o.remove_duplicates = true;
   o.num_threads = 1;
+  o.detector_interval = 1;
   return o;
 }
 
@@ -90,6 +92,9 @@ vp_status vp_hand_landmarker_create(const vp_hand_landmarker_options *options,
     return vp__error(VP_EINVAL, "hand landmarker: confidences must be in [0, 1]");
   if (o.model != VP_MODEL_LITE && o.model != VP_MODEL_FULL)
     return vp__error(VP_EINVAL, "hand landmarker: model must be lite or full");
+  if (o.detector_interval < 1 || o.detector_interval > 1000)
+    return vp__error(VP_EINVAL, "hand landmarker: detector_interval %d not in 1..1000",
+                     (int)o.detector_interval);
   if (o.running_mode < VP_RUNNING_MODE_IMAGE || o.running_mode > VP_RUNNING_MODE_LIVE)
     return vp__error(VP_EINVAL, "hand landmarker: bad running mode %d", (int)o.running_mode);
   if (o.running_mode == VP_RUNNING_MODE_LIVE && !o.result_callback)
@@ -278,7 +283,11 @@ static vp_status process(vp_hand_landmarker *h, const vp_frame *f, int64_t ts, b
   int32_t nr = 0, nd = 0;
   vp_status st;
   if (track) {
-    if (h->num_track < h->opt.num_hands) {
+    /* MediaPipe runs the detector whenever fewer than num_hands are tracked;
+     * detector_interval > 1 thins that while something is tracked. */
+    const bool due = h->num_track == 0 || ++h->since_detect >= h->opt.detector_interval;
+    if (h->num_track < h->opt.num_hands && due) {
+      h->since_detect = 0;
       st = detect_palms(h, f, det, &nd);
       if (st != VP_OK) return st;
     }
@@ -355,6 +364,8 @@ vp_status vp_hand_landmarker_detect_for_video(vp_hand_landmarker *h, const vp_fr
   if (!h || !out) return vp__error(VP_EINVAL, "hand landmarker: NULL argument");
   if (h->opt.running_mode != VP_RUNNING_MODE_VIDEO)
     return vp__error(VP_ESTATE, "hand landmarker: detect_for_video() needs VIDEO mode");
+  if (!frame || frame->width < 1 || frame->height < 1)
+    return vp__error(VP_EINVAL, "hand landmarker: empty frame");
   vp_status st = check_ts(h, timestamp_ns);
   if (st == VP_OK) st = process(h, frame, timestamp_ns, true);
   if (st == VP_OK) *out = &h->result;
@@ -366,6 +377,8 @@ vp_status vp_hand_landmarker_detect_async(vp_hand_landmarker *h, const vp_frame 
   if (!h) return vp__error(VP_EINVAL, "hand landmarker: NULL argument");
   if (h->opt.running_mode != VP_RUNNING_MODE_LIVE)
     return vp__error(VP_ESTATE, "hand landmarker: detect_async() needs LIVE mode");
+  if (!frame || frame->width < 1 || frame->height < 1)
+    return vp__error(VP_EINVAL, "hand landmarker: empty frame");
   vp_status st = check_ts(h, timestamp_ns);
   if (st == VP_OK) st = process(h, frame, timestamp_ns, true);
   h->opt.result_callback(h->opt.user, st, st == VP_OK ? &h->result : NULL, frame);

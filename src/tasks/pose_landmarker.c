@@ -75,6 +75,7 @@ struct vp_pose_landmarker {
   int64_t track_id[MAX_POSES];
   int32_t num_track;
   int64_t next_id;
+  int32_t since_detect; /* frames since the detector last ran (VIDEO/LIVE) */
   int64_t last_ts;
   bool have_ts;
   pose_track slots[MAX_POSES];
@@ -100,6 +101,7 @@ vp_pose_landmarker_options vp_pose_landmarker_options_default(void) {
   o.smoothing = true;
   o.mask_smoothing = true;
   o.num_threads = 1;
+  o.detector_interval = 1;
   return o;
 }
 
@@ -138,6 +140,9 @@ vp_status vp_pose_landmarker_create(const vp_pose_landmarker_options *options,
     return vp__error(VP_EINVAL, "pose landmarker: confidences must be in [0, 1]");
   if (o.model != VP_MODEL_LITE && o.model != VP_MODEL_FULL && o.model != VP_MODEL_HEAVY)
     return vp__error(VP_EINVAL, "pose landmarker: model must be lite, full or heavy");
+  if (o.detector_interval < 1 || o.detector_interval > 1000)
+    return vp__error(VP_EINVAL, "pose landmarker: detector_interval %d not in 1..1000",
+                     (int)o.detector_interval);
   if (o.running_mode < VP_RUNNING_MODE_IMAGE || o.running_mode > VP_RUNNING_MODE_LIVE)
     return vp__error(VP_EINVAL, "pose landmarker: bad running mode %d", (int)o.running_mode);
   if (o.running_mode == VP_RUNNING_MODE_LIVE && !o.result_callback)
@@ -413,11 +418,13 @@ static vp_status process(vp_pose_landmarker *p, const vp_frame *f, int64_t ts, b
   const int32_t W = f->width, H = f->height;
   memset(&p->timings, 0, sizeof(p->timings));
   const size_t plane = (size_t)W * (size_t)H;
-  if (p->opt.output_segmentation_masks && p->masks_cap < plane * MAX_POSES) {
-    float *m = realloc(p->masks, sizeof(float) * plane * MAX_POSES);
+  /* One frame-size mask per pose slot (at most num_poses poses per frame). */
+  const size_t need = plane * (size_t)p->opt.num_poses;
+  if (p->opt.output_segmentation_masks && p->masks_cap < need) {
+    float *m = realloc(p->masks, sizeof(float) * need);
     if (!m) return vp__error(VP_ENOMEM, "pose landmarker: masks of %dx%d", (int)W, (int)H);
     p->masks = m;
-    p->masks_cap = plane * MAX_POSES;
+    p->masks_cap = need;
   }
 
   vp_norm_rect rects[2 * MAX_POSES], det[MAX_POSES];
@@ -425,7 +432,11 @@ static vp_status process(vp_pose_landmarker *p, const vp_frame *f, int64_t ts, b
   int32_t nr = 0, nd = 0;
   vp_status st;
   if (track) {
-    if (p->num_track < p->opt.num_poses) {
+    /* MediaPipe runs the detector whenever fewer than num_poses are tracked;
+     * detector_interval > 1 thins that while something is tracked. */
+    const bool due = p->num_track == 0 || ++p->since_detect >= p->opt.detector_interval;
+    if (p->num_track < p->opt.num_poses && due) {
+      p->since_detect = 0;
       st = detect_poses(p, f, det, &nd, false);
       if (st != VP_OK) return st;
     }
@@ -546,6 +557,8 @@ vp_status vp_pose_landmarker_detect_for_video(vp_pose_landmarker *p, const vp_fr
   if (!p || !out) return vp__error(VP_EINVAL, "pose landmarker: NULL argument");
   if (p->opt.running_mode != VP_RUNNING_MODE_VIDEO)
     return vp__error(VP_ESTATE, "pose landmarker: detect_for_video() needs VIDEO mode");
+  if (!frame || frame->width < 1 || frame->height < 1)
+    return vp__error(VP_EINVAL, "pose landmarker: empty frame");
   vp_status st = check_ts(p, timestamp_ns);
   if (st == VP_OK) st = process(p, frame, timestamp_ns, true);
   if (st == VP_OK) *out = &p->result;
@@ -557,6 +570,8 @@ vp_status vp_pose_landmarker_detect_async(vp_pose_landmarker *p, const vp_frame 
   if (!p) return vp__error(VP_EINVAL, "pose landmarker: NULL argument");
   if (p->opt.running_mode != VP_RUNNING_MODE_LIVE)
     return vp__error(VP_ESTATE, "pose landmarker: detect_async() needs LIVE mode");
+  if (!frame || frame->width < 1 || frame->height < 1)
+    return vp__error(VP_EINVAL, "pose landmarker: empty frame");
   vp_status st = check_ts(p, timestamp_ns);
   if (st == VP_OK) st = process(p, frame, timestamp_ns, true);
   p->opt.result_callback(p->opt.user, st, st == VP_OK ? &p->result : NULL, frame);

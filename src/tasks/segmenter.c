@@ -155,6 +155,8 @@ vp_status vp_segmenter_segment_for_video(vp_segmenter *s, const vp_frame *frame,
   if (!s || !out) return vp__error(VP_EINVAL, "segmenter: NULL argument");
   if (s->opt.running_mode != VP_RUNNING_MODE_VIDEO)
     return vp__error(VP_ESTATE, "segmenter: segment_for_video() needs VIDEO mode");
+  if (!frame || frame->width < 1 || frame->height < 1)
+    return vp__error(VP_EINVAL, "segmenter: empty frame");
   vp_status st = check_ts(s, timestamp_ns);
   if (st == VP_OK) st = process(s, frame, timestamp_ns, true);
   if (st == VP_OK) *out = &s->result;
@@ -166,6 +168,8 @@ vp_status vp_segmenter_segment_async(vp_segmenter *s, const vp_frame *frame,
   if (!s) return vp__error(VP_EINVAL, "segmenter: NULL argument");
   if (s->opt.running_mode != VP_RUNNING_MODE_LIVE)
     return vp__error(VP_ESTATE, "segmenter: segment_async() needs LIVE mode");
+  if (!frame || frame->width < 1 || frame->height < 1)
+    return vp__error(VP_EINVAL, "segmenter: empty frame");
   vp_status st = check_ts(s, timestamp_ns);
   if (st == VP_OK) st = process(s, frame, timestamp_ns, true);
   s->opt.result_callback(s->opt.user, st, st == VP_OK ? &s->result : NULL, frame);
