@@ -25,6 +25,7 @@
 #include <sys/stat.h>
 
 #include "cli/run_body.h"
+#include "cli/run_common.h"
 #include "vpipe/tasks.h"
 
 typedef void (*write_fn)(void *ctx, const char *text, size_t len);
@@ -49,25 +50,6 @@ static void put_points(write_fn w, void *ctx, const vp_landmark *l, int n, bool 
       put(w, ctx, "%s{\"x\":%.6g,\"y\":%.6g,\"z\":%.6g}", k ? "," : "", l[k].x, l[k].y, l[k].z);
   }
   w(ctx, "]", 1);
-}
-
-/* Timestamps must increase: the stream's, or the sequence number at 30 fps
- * when it has none or repeats one. */
-static int64_t video_ts(int64_t *last, const vp_packet *pkt) {
-  int64_t ts = pkt->pts_ns == INT64_MIN ? pkt->seq * 33333333 : pkt->pts_ns;
-  if (*last != INT64_MIN && ts <= *last) ts = *last + 1;
-  *last = ts;
-  return ts;
-}
-
-/* A single still image runs in IMAGE mode, anything else tracks (VIDEO).
- * Stages after the source get no frame count in init; ask the pipeline for
- * the source's (its init has run by then). */
-static bool still_image(const vp_pipeline *p, const vp_stream_info *info) {
-  if (info && info->frame_count == 1) return true;
-  if (!p) return false;
-  const vp_stream_info si = vp_pipeline_source_info(p);
-  return si.frame_count == 1 && !si.live;
 }
 
 /* ----------------------------------------------------------------- results */
@@ -207,7 +189,7 @@ typedef struct hands_ctx {
 static vp_status hands_init(vp_stage *st, vp_stream_info *info) {
   hands_ctx *c = vp_stage_opaque(st);
   c->opt.pool = vp_stage_threadpool(st);
-  c->opt.running_mode = still_image(c->pipeline, info) ? VP_RUNNING_MODE_IMAGE
+  c->opt.running_mode = vp_run_still_image(c->pipeline, info) ? VP_RUNNING_MODE_IMAGE
                                                         : VP_RUNNING_MODE_VIDEO;
   c->last_pts = INT64_MIN;
   return vp_hand_landmarker_create(&c->opt, &c->h);
@@ -219,7 +201,7 @@ static vp_status hands_process(vp_stage *st, vp_packet *pkt) {
   const vp_hand_landmarker_result *r = NULL;
   const bool video = c->opt.running_mode != VP_RUNNING_MODE_IMAGE;
   vp_status s = video ? vp_hand_landmarker_detect_for_video(c->h, pkt->frame,
-                                                            video_ts(&c->last_pts, pkt), &r)
+                                                            vp_run_video_ts(&c->last_pts, pkt), &r)
                       : vp_hand_landmarker_detect(c->h, pkt->frame, &r);
   if (s != VP_OK) return s;
   hands_data *d = malloc(sizeof *d + sizeof(vp_hand) * (size_t)r->count);
@@ -257,7 +239,7 @@ typedef struct pose_ctx {
 static vp_status pose_init(vp_stage *st, vp_stream_info *info) {
   pose_ctx *c = vp_stage_opaque(st);
   c->opt.pool = vp_stage_threadpool(st);
-  c->opt.running_mode = still_image(c->pipeline, info) ? VP_RUNNING_MODE_IMAGE
+  c->opt.running_mode = vp_run_still_image(c->pipeline, info) ? VP_RUNNING_MODE_IMAGE
                                                         : VP_RUNNING_MODE_VIDEO;
   c->last_pts = INT64_MIN;
   return vp_pose_landmarker_create(&c->opt, &c->p);
@@ -269,7 +251,7 @@ static vp_status pose_process(vp_stage *st, vp_packet *pkt) {
   const vp_pose_landmarker_result *r = NULL;
   const bool video = c->opt.running_mode != VP_RUNNING_MODE_IMAGE;
   vp_status s = video ? vp_pose_landmarker_detect_for_video(c->p, pkt->frame,
-                                                            video_ts(&c->last_pts, pkt), &r)
+                                                            vp_run_video_ts(&c->last_pts, pkt), &r)
                       : vp_pose_landmarker_detect(c->p, pkt->frame, &r);
   if (s != VP_OK) return s;
   poses_data *d = malloc(sizeof *d + sizeof(vp_pose) * (size_t)r->count);
@@ -321,7 +303,7 @@ typedef struct selfie_ctx {
 static vp_status selfie_init(vp_stage *st, vp_stream_info *info) {
   selfie_ctx *c = vp_stage_opaque(st);
   c->opt.pool = vp_stage_threadpool(st);
-  c->opt.running_mode = still_image(c->pipeline, info) ? VP_RUNNING_MODE_IMAGE
+  c->opt.running_mode = vp_run_still_image(c->pipeline, info) ? VP_RUNNING_MODE_IMAGE
                                                         : VP_RUNNING_MODE_VIDEO;
   c->last_pts = INT64_MIN;
   return vp_segmenter_create(&c->opt, &c->s);
@@ -333,7 +315,7 @@ static vp_status selfie_process(vp_stage *st, vp_packet *pkt) {
   const vp_segmenter_result *r = NULL;
   vp_status s = c->opt.running_mode != VP_RUNNING_MODE_IMAGE
                     ? vp_segmenter_segment_for_video(c->s, pkt->frame,
-                                                     video_ts(&c->last_pts, pkt), &r)
+                                                     vp_run_video_ts(&c->last_pts, pkt), &r)
                     : vp_segmenter_segment(c->s, pkt->frame, &r);
   if (s != VP_OK) return s;
   return make_seg(pkt, r->confidence, r->width, r->height, c->mask_dir);

@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/run_common.h"
 #include "cli/run_face.h"
 #include "vpipe/tasks.h"
 
@@ -203,6 +204,7 @@ static const vp_stage_class face_post_class = {
 typedef struct mesh_ctx {
   vp_face_landmarker_options opt;
   vp_face_landmarker *lm;
+  const vp_pipeline *pipeline;
   int64_t last_pts;
 } mesh_ctx;
 
@@ -210,8 +212,8 @@ static vp_status mesh_init(vp_stage *st, vp_stream_info *info) {
   mesh_ctx *c = vp_stage_opaque(st);
   c->opt.num_threads = 1; /* see face_pre_init */
   /* A single still image is IMAGE mode; a stream tracks (VIDEO). */
-  c->opt.running_mode = info && info->frame_count == 1 ? VP_RUNNING_MODE_IMAGE
-                                                       : VP_RUNNING_MODE_VIDEO;
+  c->opt.running_mode = vp_run_still_image(c->pipeline, info) ? VP_RUNNING_MODE_IMAGE
+                                                               : VP_RUNNING_MODE_VIDEO;
   c->last_pts = INT64_MIN;
   return vp_face_landmarker_create(&c->opt, &c->lm);
 }
@@ -224,11 +226,7 @@ static vp_status mesh_process(vp_stage *st, vp_packet *pkt) {
   if (c->opt.running_mode == VP_RUNNING_MODE_IMAGE) {
     s = vp_face_landmarker_detect(c->lm, pkt->frame, &r);
   } else {
-    /* Timestamps must increase: fall back to the sequence number when the
-     * stream has none or repeats one. */
-    int64_t ts = pkt->pts_ns == INT64_MIN ? pkt->seq * 33333333 : pkt->pts_ns;
-    if (c->last_pts != INT64_MIN && ts <= c->last_pts) ts = c->last_pts + 1;
-    c->last_pts = ts;
+    int64_t ts = vp_run_video_ts(&c->last_pts, pkt);
     s = vp_face_landmarker_detect_for_video(c->lm, pkt->frame, ts, &r);
   }
   if (s != VP_OK) return s;
@@ -413,6 +411,7 @@ vp_status vp_run_face_mesh_add(vp_pipeline *p, const vp_run_args *a) {
   c->opt.min_face_presence_confidence = (float)a->min_presence_confidence;
   c->opt.min_tracking_confidence = (float)a->min_tracking_confidence;
   c->opt.smoothing = !a->no_smoothing;
+  c->pipeline = p;
   vp_status s = vp_pipeline_add(p, &mesh_class, c, NULL);
   if (s != VP_OK) {
     free(c);
