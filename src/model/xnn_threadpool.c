@@ -35,7 +35,7 @@
 
 #define VP_POOL_API __attribute__((visibility("default")))
 #define POOL_MAX_DIMS 6
-#define POOL_SPIN 4000
+#define POOL_SPIN 500
 
 typedef enum job_kind {
   J1D, J1D_T1, J2D, J2D_T1, J2D_T2, J3D, J3D_T2, J4D, J4D_T2, J5D, J5D_T2, J6D_T2,
