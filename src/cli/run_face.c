@@ -390,12 +390,17 @@ vp_status vp_run_face_add(vp_pipeline *p, const vp_run_args *a) {
   c->opt.range = k_ranges[a->face_range];
   c->opt.min_detection_confidence = (float)a->min_detection_confidence;
   c->opt.min_suppression_threshold = (float)a->min_suppression_threshold;
+  c->opt.max_results = a->max_results;
   c->opt.running_mode = VP_RUNNING_MODE_VIDEO; /* stage-wise calls; no state between frames */
-  /* The context is freed by the preprocess stage's uninit. */
+  /* Once the preprocess stage is added, its uninit owns and frees the context. */
   vp_status s = vp_pipeline_add(p, &face_pre_class, c, NULL);
-  if (s == VP_OK) s = vp_pipeline_add(p, &face_infer_class, c, NULL);
+  if (s != VP_OK) {
+    pthread_mutex_destroy(&c->lock);
+    free(c);
+    return s;
+  }
+  s = vp_pipeline_add(p, &face_infer_class, c, NULL);
   if (s == VP_OK) s = vp_pipeline_add(p, &face_post_class, c, NULL);
-  else free(c);
   if (s == VP_OK) s = add_render(p, a);
   return s;
 }

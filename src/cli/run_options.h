@@ -23,7 +23,7 @@
   X(json, char *, VP_OPT_STRING, "json", "FILE|-", NULL, 0, 0, NULL,                              \
     "write one JSON record per frame (- for standard output)")                                    \
   X(task, char *, VP_OPT_STRING, "task", "NAME[,NAME]", NULL, 0, 0, NULL,                        \
-    "perception tasks to run (see cli/run_tasks.c); none: pass-through")                          \
+    "perception tasks: face, face-mesh, hands, pose, selfie (comma-separated, one decode); none: pass-through")                          \
   X(max_frames, int64_t, VP_OPT_INT64, "max-frames", "N", "0", 0, 1e15, NULL,                     \
     "stop after N frames (0: all)")                                                               \
   X(fps_range, vp_cli_range, VP_OPT_RANGE, "fps-range", "MIN:MAX", "15:60", 0.1, 1000, NULL,      \
@@ -71,10 +71,12 @@
     "face-mesh: most faces to track (face reports every face)")                                     \
   X(min_suppression_threshold, double, VP_OPT_DOUBLE, "min-suppression-threshold", "X", "0.3", 0, \
     1, NULL, "face: IoU above which detections are merged (weighted NMS)")                       \
+  X(max_results, int32_t, VP_OPT_INT, "max-results", "N", "-1", -1, 1000, NULL,                    \
+    "face: report at most N faces, highest scores first (-1: all)")                               \
   X(task_pixfmt, int32_t, VP_OPT_ENUM, "task-pixfmt", "FMT", "rgb24", 0, 0, "rgb24|native",        \
     "pixels the tasks crop from: rgb24 = exactly MediaPipe's (converted on the decoder's worker), " \
     "native = the decoder's YUV directly (faster, slightly different)")                              \
-  X(num_hands, int32_t, VP_OPT_INT, "num-hands", "N", "2", 1, 16, NULL,                           \
+  X(num_hands, int32_t, VP_OPT_INT, "num-hands", "N", "1", 1, 16, NULL,                           \
     "hands: most hands to find and track")                                                       \
   X(hand_model, int32_t, VP_OPT_ENUM, "hand-model", "MODEL", "full", 0, 0, "lite|full",           \
     "hands: palm detection + hand landmark model size")                                          \

