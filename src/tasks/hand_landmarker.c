@@ -22,7 +22,9 @@
  *   num_hands are tracked; its rects join when their IoU with every kept rect
  *   is <= min_tracking_confidence; then clipped to num_hands. Duplicates are
  *   removed after the landmarks (HandLandmarksDeduplicationCalculator), and
- *   the survivors' rects are tracked into the next frame.
+ *   the survivors' rects are tracked into the next frame. vpipe's extra
+ *   box-overlap duplicate rule (remove_overlapping) is off by default, as
+ *   MediaPipe keeps (and tracks) such doubled hands.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -314,7 +316,7 @@ static vp_status process(vp_hand_landmarker *h, const vp_frame *f, int64_t ts, b
   if (h->opt.remove_duplicates && n > 1) {
     const vp_landmark *lms[MAX_HANDS];
     for (int32_t i = 0; i < n; i++) lms[i] = h->hands[i].landmarks;
-    vp__hand_dedup(lms, n, f->width, f->height, sup);
+    vp__hand_dedup(lms, n, f->width, f->height, h->opt.remove_overlapping, sup);
   }
   int32_t k = 0;
   for (int32_t i = 0; i < n; i++) {

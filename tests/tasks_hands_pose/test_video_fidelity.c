@@ -10,7 +10,10 @@
  * MediaPipe's own landmarks of the previous frame reproduces its next frame
  * to 3e-5). The test therefore requires the 0.02 bound on at least 95% of the
  * frames, at most 0.05 on any, 0.01 on average and equal counts on 97%;
- * it prints every number. */
+ * it prints every number. Hands: vpipe keeps MediaPipe's doubled hands by
+ * default (remove_overlapping off), so the reference is compared as is
+ * (measured: avg 0.0048, worst 0.039, 6 of 217 frames over 0.02, 2 counts
+ * differ; the drift starts at frame 1, 2e-4, with identical decisions). */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -79,7 +82,8 @@ static void hands_video(void) {
   ref_frame *rf = NULL;
   int32_t nrf = 0;
   CHECK(ref_load(rp, "hands", &rf, &nrf) == 0 && nrf > 0);
-  for (int32_t i = 0; i < nrf; i++) ref_dedup(&rf[i]);
+  /* No ref_dedup: by default vpipe reports and tracks MediaPipe's doubled
+   * hands (frames 76-84, 96) as MediaPipe does. */
   vp_source *src = open_video(name);
   vp_hand_landmarker_options o = vp_hand_landmarker_options_default();
   o.running_mode = VP_RUNNING_MODE_VIDEO;
