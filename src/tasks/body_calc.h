@@ -43,6 +43,15 @@ int32_t vp__hand_association(const vp_norm_rect *base, const int64_t *base_ids, 
                              int32_t max_out);
 
 /**
+ * Test hook: replace the hand landmarker's tracked hands (VIDEO/LIVE) by the
+ * ROIs it would derive from these landmark sets (21 normalised landmarks
+ * each, in order; at most num_hands used), as if the previous frame had
+ * found them. Lets a test feed MediaPipe's own previous-frame landmarks.
+ */
+void vp__hand_landmarker_track_from(vp_hand_landmarker *h, const vp_landmark *const *hands,
+                                    int32_t n, int32_t image_w, int32_t image_h);
+
+/**
  * HandLandmarksDeduplicationCalculator (Tasks): marks hands that duplicate an
  * earlier kept hand; with @p box_overlap (a vpipe addition, not MediaPipe),
  * also a hand whose landmark box overlaps a kept hand's by IoU > 0.5.
