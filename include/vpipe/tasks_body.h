@@ -74,6 +74,11 @@ typedef struct vp_hand_landmarker_options {
   float min_tracking_confidence;       /**< IoU for associating tracked and detected
                                             hands (as MediaPipe Tasks), default 0.5 */
   bool remove_duplicates;              /**< MediaPipe's hand deduplication, default true */
+  bool remove_overlapping;             /**< vpipe addition, default false: also drop a hand
+                                            whose landmark box overlaps a kept hand's by
+                                            IoU > 0.5. MediaPipe keeps such hands (one hand
+                                            reported twice) and tracks both, so turning this
+                                            on changes results against MediaPipe. */
   int32_t detector_interval;           /**< VIDEO/LIVE: while at least one hand is tracked but
                                             fewer than num_hands, run the palm detector only
                                             every N-th frame (default 1 = every frame, as

@@ -541,6 +541,7 @@ vp_status vp_run_hands_add(vp_pipeline *p, const vp_run_args *a) {
   c->opt.min_hand_presence_confidence = (float)a->min_presence_confidence;
   c->opt.min_tracking_confidence = (float)a->min_tracking_confidence;
   c->opt.detector_interval = a->detector_interval;
+  c->opt.remove_overlapping = a->hand_remove_overlaps;
   c->pipeline = p;
   vp_status s = vp_pipeline_add(p, &hands_class, c, NULL);
   if (s != VP_OK) {

@@ -78,6 +78,9 @@
     "native = the decoder's YUV directly (faster, slightly different)")                              \
   X(num_hands, int32_t, VP_OPT_INT, "num-hands", "N", "1", 1, 16, NULL,                           \
     "hands: most hands to find and track")                                                       \
+  X(hand_remove_overlaps, bool, VP_OPT_BOOL, "hand-remove-overlaps", NULL, NULL, 0, 0, NULL,      \
+    "hands: also drop a hand whose landmark box overlaps another's (IoU > 0.5); MediaPipe keeps " \
+    "such doubled hands, so this departs from its results")                                      \
   X(hand_model, int32_t, VP_OPT_ENUM, "hand-model", "MODEL", "full", 0, 0, "lite|full",           \
     "hands: palm detection + hand landmark model size")                                          \
   X(num_poses, int32_t, VP_OPT_INT, "num-poses", "N", "1", 1, 16, NULL,                           \

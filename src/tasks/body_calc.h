@@ -43,14 +43,24 @@ int32_t vp__hand_association(const vp_norm_rect *base, const int64_t *base_ids, 
                              int32_t max_out);
 
 /**
+ * Test hook: replace the hand landmarker's tracked hands (VIDEO/LIVE) by the
+ * ROIs it would derive from these landmark sets (21 normalised landmarks
+ * each, in order; at most num_hands used), as if the previous frame had
+ * found them. Lets a test feed MediaPipe's own previous-frame landmarks.
+ */
+void vp__hand_landmarker_track_from(vp_hand_landmarker *h, const vp_landmark *const *hands,
+                                    int32_t n, int32_t image_w, int32_t image_h);
+
+/**
  * HandLandmarksDeduplicationCalculator (Tasks): marks hands that duplicate an
- * earlier kept hand; beyond MediaPipe, also a hand whose landmark box
- * overlaps a kept hand's by IoU > 0.5. @p hands[i] points at 21 normalised landmarks.
+ * earlier kept hand; with @p box_overlap (a vpipe addition, not MediaPipe),
+ * also a hand whose landmark box overlaps a kept hand's by IoU > 0.5.
+ * @p hands[i] points at 21 normalised landmarks.
  * @param[out] suppressed n flags, true for a duplicate.
  * @return the number of hands kept.
  */
 int32_t vp__hand_dedup(const vp_landmark *const *hands, int32_t n, int32_t image_w,
-                       int32_t image_h, bool *suppressed);
+                       int32_t image_h, bool box_overlap, bool *suppressed);
 
 /**
  * Handedness as the Tasks hand landmarker labels it (binary classification,

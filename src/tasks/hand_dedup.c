@@ -51,7 +51,7 @@ static float iou(box a, box b) {
 }
 
 int32_t vp__hand_dedup(const vp_landmark *const *hands, int32_t n, int32_t image_w,
-                       int32_t image_h, bool *suppressed) {
+                       int32_t image_h, bool box_overlap, bool *suppressed) {
   float base[MAX_HANDS];
   box bounds[MAX_HANDS];
   int32_t kept = 0;
@@ -69,11 +69,13 @@ int32_t vp__hand_dedup(const vp_landmark *const *hands, int32_t n, int32_t image
       for (int k = 0; k < VP_HAND_LANDMARKS; k++)
         if (dist(&hands[i][k], &hands[j][k], image_w, image_h) < thr) matched++;
       const float overlap = iou(bounds[i], bounds[j]);
-      /* MediaPipe's rule, plus one of ours: MediaPipe still reports some
-       * hands twice (its reference keeps them, e.g. opencv-doc_cup.mp4 frames
-       * 76-84) with landmarks too far apart for its rule but boxes that
-       * largely coincide; a landmark-box IoU above 0.5 marks those too. */
-      if ((matched >= MIN_MATCHED && overlap > MIN_IOU) || overlap > EXTRA_IOU) {
+      /* MediaPipe's rule; optionally one of ours: MediaPipe still reports
+       * some hands twice (e.g. opencv-doc_cup.mp4 frames 76-84) with
+       * landmarks too far apart for its rule but boxes that largely
+       * coincide; a landmark-box IoU above 0.5 marks those too. Off by
+       * default: MediaPipe tracks both copies (so its palm detector stops
+       * running), and removing one changes the following frames. */
+      if ((matched >= MIN_MATCHED && overlap > MIN_IOU) || (box_overlap && overlap > EXTRA_IOU)) {
         suppressed[i] = true;
         break;
       }

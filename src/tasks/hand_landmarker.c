@@ -22,7 +22,9 @@
  *   num_hands are tracked; its rects join when their IoU with every kept rect
  *   is <= min_tracking_confidence; then clipped to num_hands. Duplicates are
  *   removed after the landmarks (HandLandmarksDeduplicationCalculator), and
- *   the survivors' rects are tracked into the next frame.
+ *   the survivors' rects are tracked into the next frame. vpipe's extra
+ *   box-overlap duplicate rule (remove_overlapping) is off by default, as
+ *   MediaPipe keeps (and tracks) such doubled hands.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -225,6 +227,27 @@ static vp_status detect_palms(vp_hand_landmarker *h, const vp_frame *f, vp_norm_
   return VP_OK;
 }
 
+/* The next frame's ROI from a hand's landmarks (hand_landmarks_detector_graph.cc:
+ * HandLandmarksToRect, then 2.0x2.0, shift_y -0.1, square_long). */
+static void next_roi(const vp_landmark *lms, int32_t W, int32_t H, vp_norm_rect *next) {
+  vp__hand_landmarks_to_rect(lms, W, H, next);
+  vp__rect_transform rt = vp__rect_transform_default();
+  rt.scale_x = rt.scale_y = 2.0f;
+  rt.shift_y = -0.1f;
+  rt.square_long = true;
+  vp__rect_transform_apply(&rt, W, H, next);
+}
+
+void vp__hand_landmarker_track_from(vp_hand_landmarker *h, const vp_landmark *const *hands,
+                                    int32_t n, int32_t image_w, int32_t image_h) {
+  if (n > h->opt.num_hands) n = h->opt.num_hands;
+  for (int32_t i = 0; i < n; i++) {
+    next_roi(hands[i], image_w, image_h, &h->track[i]);
+    h->track_id[i] = h->next_id++;
+  }
+  h->num_track = n;
+}
+
 /* Hand landmarks in @p roi. *ok is false when the presence is too low. */
 static vp_status hand_in_roi(vp_hand_landmarker *h, const vp_frame *f, const vp_norm_rect *roi,
                              vp_hand *hand, vp_norm_rect *next, bool *ok) {
@@ -262,12 +285,7 @@ static vp_status hand_in_roi(vp_hand_landmarker *h, const vp_frame *f, const vp_
     vp__world_landmarks_project(roi, hand->world_landmarks, VP_HAND_LANDMARK_COUNT);
     hand->roi = *roi;
 
-    vp__hand_landmarks_to_rect(hand->landmarks, W, H, next);
-    vp__rect_transform rt = vp__rect_transform_default();
-    rt.scale_x = rt.scale_y = 2.0f;
-    rt.shift_y = -0.1f;
-    rt.square_long = true;
-    vp__rect_transform_apply(&rt, W, H, next);
+    next_roi(hand->landmarks, W, H, next);
     *ok = true;
   }
   h->timings.postprocess_ns += vp_time_ns() - t2;
@@ -314,7 +332,7 @@ static vp_status process(vp_hand_landmarker *h, const vp_frame *f, int64_t ts, b
   if (h->opt.remove_duplicates && n > 1) {
     const vp_landmark *lms[MAX_HANDS];
     for (int32_t i = 0; i < n; i++) lms[i] = h->hands[i].landmarks;
-    vp__hand_dedup(lms, n, f->width, f->height, sup);
+    vp__hand_dedup(lms, n, f->width, f->height, h->opt.remove_overlapping, sup);
   }
   int32_t k = 0;
   for (int32_t i = 0; i < n; i++) {

@@ -128,15 +128,15 @@ static void test_hand_dedup(void) {
   for (int i = 1; i <= 12; i++) e[i].x += 0.1f;
   const vp_landmark *hands[5] = {a, b, c, d, e};
   bool sup[5];
-  int32_t kept = vp__hand_dedup(hands, 3, 100, 100, sup);
+  int32_t kept = vp__hand_dedup(hands, 3, 100, 100, false, sup);
   CHECK_INT_EQ(kept, 2);
   CHECK(!sup[0] && sup[1] && !sup[2]);
   const vp_landmark *h2[2] = {a, d};
-  kept = vp__hand_dedup(h2, 2, 100, 100, sup);
+  kept = vp__hand_dedup(h2, 2, 100, 100, false, sup);
   CHECK_INT_EQ(kept, 1);
   CHECK(sup[1]);
   const vp_landmark *h3[2] = {a, e};
-  kept = vp__hand_dedup(h3, 2, 100, 100, sup);
+  kept = vp__hand_dedup(h3, 2, 100, 100, false, sup);
   CHECK_INT_EQ(kept, 2);
   /* vpipe's extra rule: every landmark 10 px lower (none within 7.6 px) but
    * the boxes (8 x 40 px) overlap by IoU 30/50 = 0.6 > 0.5: a duplicate. */
@@ -146,11 +146,14 @@ static void test_hand_dedup(void) {
     g[i].y += 0.1f;
   }
   const vp_landmark *h5[2] = {a, g};
-  kept = vp__hand_dedup(h5, 2, 100, 100, sup);
+  kept = vp__hand_dedup(h5, 2, 100, 100, true, sup);
   CHECK_INT_EQ(kept, 1);
+  /* ... and not MediaPipe's: without the option both are kept. */
+  kept = vp__hand_dedup(h5, 2, 100, 100, false, sup);
+  CHECK_INT_EQ(kept, 2);
   /* Order matters: the first of a duplicate pair is kept. */
   const vp_landmark *h4[2] = {b, a};
-  vp__hand_dedup(h4, 2, 100, 100, sup);
+  vp__hand_dedup(h4, 2, 100, 100, false, sup);
   CHECK(!sup[0] && sup[1]);
 }
 
