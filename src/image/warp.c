@@ -137,7 +137,8 @@ static inline int round_even(double v) {
 /* Bilinear sample of one source pixel neighbourhood, OpenCV's fixed point:
  * (Σ p·a·b + 512) >> 10 with a, b the 1/32 weights (coefficients ·32 sum to
  * 2^15, rounding (+2^14) >> 15). Border: zero or replicate. */
-static inline void sample_border(const vp_frame *s, const layout *L, int zero, int X, int Y,
+static inline __attribute__((always_inline)) void sample_border(const vp_frame *s, const layout *L,
+                                                                int zero, int X, int Y,
                                  uint8_t *out) {
   const int W = s->width, H = s->height;
   const int sx = sat_short(X >> TAB_BITS), sy = sat_short(Y >> TAB_BITS);
