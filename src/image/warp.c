@@ -93,8 +93,30 @@ static inline void fetch_yuv(const vp_frame *s, int x, int y, int full, int rgb[
 typedef struct sink {
   float *f;    /* float output or NULL */
   uint8_t *u8; /* 8-bit output or NULL */
+  float scale, offset;
   float lut[256];
 } sink;
+
+/* dst[i] = lut[src[i]] with lut[v] = (float)v·scale + offset. The SSE2 path
+ * computes the same two float operations (a multiply, then an add: no fused
+ * multiply-add), so the values are bit-identical to the table's; it avoids a
+ * dependent table load per channel (a quarter of the warp's time at 720p). */
+static void to_float(const sink *k, const uint8_t *src, float *dst, int n) {
+  int i = 0;
+#if defined(__SSE2__)
+  const __m128 sc = _mm_set1_ps(k->scale), of = _mm_set1_ps(k->offset);
+  const __m128i z = _mm_setzero_si128();
+  for (; i + 16 <= n; i += 16) {
+    const __m128i v = _mm_loadu_si128((const __m128i *)(src + i));
+    const __m128i lo = _mm_unpacklo_epi8(v, z), hi = _mm_unpackhi_epi8(v, z);
+    const __m128i q[4] = {_mm_unpacklo_epi16(lo, z), _mm_unpackhi_epi16(lo, z),
+                          _mm_unpacklo_epi16(hi, z), _mm_unpackhi_epi16(hi, z)};
+    for (int j = 0; j < 4; j++)
+      _mm_storeu_ps(dst + i + 4 * j, _mm_add_ps(_mm_mul_ps(_mm_cvtepi32_ps(q[j]), sc), of));
+  }
+#endif
+  for (; i < n; i++) dst[i] = k->lut[src[i]];
+}
 
 /* OpenCV keeps the integer source coordinate as a saturated short. */
 static inline int sat_short(int v) { return v < -32768 ? -32768 : v > 32767 ? 32767 : v; }
@@ -115,7 +137,8 @@ static inline int round_even(double v) {
 /* Bilinear sample of one source pixel neighbourhood, OpenCV's fixed point:
  * (Σ p·a·b + 512) >> 10 with a, b the 1/32 weights (coefficients ·32 sum to
  * 2^15, rounding (+2^14) >> 15). Border: zero or replicate. */
-static inline void sample_border(const vp_frame *s, const layout *L, int zero, int X, int Y,
+static inline __attribute__((always_inline)) void sample_border(const vp_frame *s, const layout *L,
+                                                                int zero, int X, int Y,
                                  uint8_t *out) {
   const int W = s->width, H = s->height;
   const int sx = sat_short(X >> TAB_BITS), sy = sat_short(Y >> TAB_BITS);
@@ -341,8 +364,7 @@ static vp_status warp(const vp_frame *src, const vp__warp_params *p, sink *k) {
     }
     const size_t o = (size_t)y * n * 3;
     if (k->f) {
-      float *dst = k->f + o;
-      for (int i = 0; i < 3 * n; i++) dst[i] = k->lut[rgb[i]];
+      to_float(k, rgb, k->f + o, 3 * n);
     } else {
       memcpy(k->u8 + o, rgb, (size_t)n * 3);
     }
@@ -360,6 +382,8 @@ vp_status vp__warp_to_tensor(const vp_frame *src, const vp__warp_params *p, floa
    * cv::Mat::convertTo computes v·scale + offset in float. */
   const float scale = (p->range_max - p->range_min) / 255.0f;
   const float offset = p->range_min;
+  k.scale = scale;
+  k.offset = offset;
   for (int i = 0; i < 256; i++) k.lut[i] = (float)i * scale + offset;
   return warp(src, p, &k);
 }
