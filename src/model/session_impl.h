@@ -146,4 +146,10 @@ bool vp__deconv_applies(const vp__graph *g, const vp__op *op);
 vp_status vp__deconv_prepare(const vp__graph *g, const vp__op *op, vp__kernel_fn *fn, void **state,
                              void (**state_free)(void *));
 
+/* ---- kernel_resize.c: bilinear resize ---------------------------------- */
+
+bool vp__resize_applies(const vp__graph *g, const vp__op *op);
+vp_status vp__resize_prepare(const vp__graph *g, const vp__op *op, vp__kernel_fn *fn, void **state,
+                             void (**state_free)(void *));
+
 #endif
