@@ -399,6 +399,18 @@ static vp_status plan_ops(vp_session *s) {
       p->exec = all ? VP_EXEC_NOP : VP_EXEC_KERNEL;
       continue;
     }
+    if (vp__resize_applies(g, op)) {
+      vp_status rc = vp__resize_prepare(g, op, &p->kernel, &p->state, &p->state_free);
+      if (rc != VP_OK) return rc;
+      p->exec = VP_EXEC_KERNEL;
+      continue;
+    }
+    if (vp__deconv_applies(g, op)) {
+      vp_status rc = vp__deconv_prepare(g, op, &p->kernel, &p->state, &p->state_free);
+      if (rc != VP_OK) return rc;
+      p->exec = VP_EXEC_KERNEL;
+      continue;
+    }
     if (vp__dwconv_applies(g, op)) {
       vp_status rc = vp__dwconv_prepare(g, op, p->folded ? &p->fold : NULL, p->act_op, p->remapped ? p->wr : op->outputs[0],
                                         &p->kernel, &p->state, &p->state_free);

@@ -140,4 +140,16 @@ typedef struct vp__add_fusion {
 vp_status vp__add_prepare(const vp__graph *g, const vp__add_fusion *f, vp__kernel_fn *fn, void **state,
                           void (**state_free)(void *));
 
+/* ---- kernel_deconv.c: 2x2 stride-2 transpose convolution, 1 output ---- */
+
+bool vp__deconv_applies(const vp__graph *g, const vp__op *op);
+vp_status vp__deconv_prepare(const vp__graph *g, const vp__op *op, vp__kernel_fn *fn, void **state,
+                             void (**state_free)(void *));
+
+/* ---- kernel_resize.c: bilinear resize ---------------------------------- */
+
+bool vp__resize_applies(const vp__graph *g, const vp__op *op);
+vp_status vp__resize_prepare(const vp__graph *g, const vp__op *op, vp__kernel_fn *fn, void **state,
+                             void (**state_free)(void *));
+
 #endif
