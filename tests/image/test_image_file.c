@@ -3,6 +3,7 @@
  * public test images (if fetched) are checked against tests/ref SHA-256s. */
 #include "common/check.h"
 #include "common/media.h"
+#include "common/reference_media.h"
 #include "vpipe/image.h"
 
 static const char *tmp;
@@ -122,10 +123,8 @@ static void test_bad_inputs(void) {
 /* Reference SHA-256s of the public test images (tests/ref/media/decoded_rgb24.tsv). */
 static void test_reference_media(void) {
   const char *ref = getenv("VPIPE_REF");
-  const char *media = getenv("VPIPE_MEDIA");
   char mdir[512], tsv[512];
-  if (media && *media) snprintf(mdir, sizeof mdir, "%s", media);
-  else snprintf(mdir, sizeof mdir, "%s/.cache/vpipe/media", getenv("HOME") ? getenv("HOME") : "");
+  vp_test_media_dir(mdir, sizeof mdir);
   snprintf(tsv, sizeof tsv, "%s/media/decoded_rgb24.tsv", ref ? ref : "tests/ref");
   FILE *fp = fopen(tsv, "r");
   CHECK(fp != NULL);

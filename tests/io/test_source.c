@@ -4,6 +4,7 @@
 
 #include "common/check.h"
 #include "common/media.h"
+#include "common/reference_media.h"
 #include "vpipe/io.h"
 
 static const char *tmp;
@@ -466,10 +467,8 @@ static void test_damaged(void) {
  * reference decode (tests/ref/media/decoded_rgb24_video.tsv: first 5 frames). */
 static void test_reference_videos(void) {
   const char *ref = getenv("VPIPE_REF");
-  const char *media = getenv("VPIPE_MEDIA");
   char mdir[512], tsv[512];
-  if (media && *media) snprintf(mdir, sizeof mdir, "%s", media);
-  else snprintf(mdir, sizeof mdir, "%s/.cache/vpipe/media", getenv("HOME") ? getenv("HOME") : "");
+  vp_test_media_dir(mdir, sizeof mdir);
   snprintf(tsv, sizeof tsv, "%s/media/decoded_rgb24_video.tsv", ref ? ref : "tests/ref");
   FILE *fp = fopen(tsv, "r");
   CHECK(fp != NULL);

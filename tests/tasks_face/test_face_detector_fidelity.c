@@ -23,10 +23,10 @@ static int run_config(vp_face_range range, const char *config) {
   }
   double worst_box = 0, worst_score = 0, worst_mean = 0, worst_max = 0;
   int images = 0, faces = 0;
-  for (int i = 0; i < K_STILL_IMAGES; i++) {
+  for (int i = 0; i < VP_TEST_NUM_STILLS; i++) {
     char mp[1024], rp[1024];
-    media_path(mp, sizeof mp, k_still_images[i]);
-    ref_path(rp, sizeof rp, k_still_images[i], config);
+    media_path(mp, sizeof mp, vp_test_stills[i]);
+    ref_path(rp, sizeof rp, vp_test_stills[i], config);
     if (!file_exists(mp)) {
       vp_face_detector_destroy(det);
       return vp_test_skip_or_fail(mp);
@@ -67,7 +67,7 @@ static int run_config(vp_face_range range, const char *config) {
       }
       images++;
       if (cand.n != ref->n)
-        fprintf(stderr, "%s %s: %d faces, reference %d\n", config, k_still_images[i], cand.n,
+        fprintf(stderr, "%s %s: %d faces, reference %d\n", config, vp_test_stills[i], cand.n,
                 ref->n);
       CHECK_INT_EQ(cand.n, ref->n);
       int pairs[REF_MAX_INST][2];
@@ -79,7 +79,7 @@ static int run_config(vp_face_range range, const char *config) {
         for (int q = 0; q < 4; q++) db = fmax(db, fabs(r->box[q] - c->box[q]));
         const double ds = fabs(r->score - c->score);
         printf("%s %-40s face %d: box %.1e score %.1e keypoints mean %.1e max %.1e\n", config,
-               k_still_images[i], k, db, ds, mean, mx);
+               vp_test_stills[i], k, db, ds, mean, mx);
         CHECK(db <= 0.01);
         CHECK(ds <= 0.02);
         CHECK(mean <= 0.01);

@@ -42,10 +42,10 @@ static int stills(bool refine, const char *config) {
   }
   double worst_mean = 0, worst_max = 0;
   int faces = 0, count_mismatch = 0;
-  for (int i = 0; i < K_STILL_IMAGES; i++) {
+  for (int i = 0; i < VP_TEST_NUM_STILLS; i++) {
     char mp[1024], rp[1024];
-    media_path(mp, sizeof mp, k_still_images[i]);
-    ref_path(rp, sizeof rp, k_still_images[i], config);
+    media_path(mp, sizeof mp, vp_test_stills[i]);
+    ref_path(rp, sizeof rp, vp_test_stills[i], config);
     if (!file_exists(mp)) {
       vp_face_landmarker_destroy(lm);
       return vp_test_skip_or_fail(mp);
@@ -60,7 +60,7 @@ static int stills(bool refine, const char *config) {
     if (res) {
       to_cand(res);
       if (cand.n != ref->n) {
-        fprintf(stderr, "%s %s: %d faces, reference %d\n", config, k_still_images[i], cand.n,
+        fprintf(stderr, "%s %s: %d faces, reference %d\n", config, vp_test_stills[i], cand.n,
                 ref->n);
         count_mismatch++;
       }
@@ -71,7 +71,7 @@ static int stills(bool refine, const char *config) {
         double mean, mx;
         ref_point_stats(&ref->inst[pairs[k][0]], &cand.inst[pairs[k][1]], &mean, &mx);
         CHECK_INT_EQ(ref->inst[pairs[k][0]].npts, cand.inst[pairs[k][1]].npts);
-        printf("%s %-40s face %d: landmarks mean %.5f max %.5f\n", config, k_still_images[i], k,
+        printf("%s %-40s face %d: landmarks mean %.5f max %.5f\n", config, vp_test_stills[i], k,
                mean, mx);
         CHECK(mean <= 0.01);
         CHECK(mx <= 0.02);

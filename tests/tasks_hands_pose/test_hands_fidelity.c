@@ -32,13 +32,13 @@ static int run_config(const char *config, vp_model_size model) {
   if (!h) return 1;
   ref_stats total = {0};
   int images = 0;
-  for (int m = 0; m < NUM_STILLS; m++) {
+  for (int m = 0; m < VP_TEST_NUM_STILLS; m++) {
     char mp[1024], rp[1024], name[512];
-    media_path(mp, sizeof mp, kStills[m]);
-    snprintf(name, sizeof name, "%s.%s.jsonl", kStills[m], config);
+    media_path(mp, sizeof mp, vp_test_stills[m]);
+    snprintf(name, sizeof name, "%s.%s.jsonl", vp_test_stills[m], config);
     ref_path(rp, sizeof rp, "results", name);
     if (!file_exists(mp)) {
-      fprintf(stderr, "skipping %s: medium missing\n", kStills[m]);
+      fprintf(stderr, "skipping %s: medium missing\n", vp_test_stills[m]);
       continue;
     }
     ref_frame *rf = NULL;
@@ -59,7 +59,7 @@ static int run_config(const char *config, vp_model_size model) {
       ref_stats st = {0};
       ref_compare(&rf[0], cand, r->count, &st, NULL);
       printf("%-12s %-40s hands %d (ref %d) mean %.1e max %.1e world %.1e m%s\n", config,
-             kStills[m], r->count, rf[0].count, st.worst_mean, st.worst_max, st.worst_world,
+             vp_test_stills[m], r->count, rf[0].count, st.worst_mean, st.worst_max, st.worst_world,
              st.handedness_mismatch ? " HANDEDNESS DIFFERS" : "");
       CHECK_INT_EQ(r->count, rf[0].count);
       CHECK_INT_EQ(st.matched, rf[0].count);
@@ -89,7 +89,7 @@ int main(void) {
   if (!model_exists("palm_detection_lite") || !model_exists("hand_landmark_full"))
     return vp_test_skip_or_fail("hand models");
   char mp[1024];
-  media_path(mp, sizeof mp, kStills[0]);
+  media_path(mp, sizeof mp, vp_test_stills[0]);
   if (!file_exists(mp)) return vp_test_skip_or_fail("test media (scripts/fetch-test-media)");
   run_config("hands_lite", VP_MODEL_LITE);
   run_config("hands_full", VP_MODEL_FULL);

@@ -37,13 +37,13 @@ static void run_config(const char *config, vp_model_size model) {
   ref_stats total = {0};
   double worst_iou = 1.0, worst_fg = 0.0;
   int images = 0;
-  for (int m = 0; m < NUM_STILLS; m++) {
+  for (int m = 0; m < VP_TEST_NUM_STILLS; m++) {
     char mp[1024], rp[1024], name[512];
-    media_path(mp, sizeof mp, kStills[m]);
-    snprintf(name, sizeof name, "%s.%s.jsonl", kStills[m], config);
+    media_path(mp, sizeof mp, vp_test_stills[m]);
+    snprintf(name, sizeof name, "%s.%s.jsonl", vp_test_stills[m], config);
     ref_path(rp, sizeof rp, "results", name);
     if (!file_exists(mp)) {
-      fprintf(stderr, "skipping %s: medium missing\n", kStills[m]);
+      fprintf(stderr, "skipping %s: medium missing\n", vp_test_stills[m]);
       continue;
     }
     ref_frame *rf = NULL;
@@ -64,12 +64,12 @@ static void run_config(const char *config, vp_model_size model) {
       ref_compare(&rf[0], cand, r->count, &st, NULL);
       double iou = 1.0, fg = 0.0, dfg = 0.0;
       if (rf[0].has_seg && r->count > 0) {
-        snprintf(name, sizeof name, "%s.%s.mask_000000.png", kStills[m], config);
+        snprintf(name, sizeof name, "%s.%s.mask_000000.png", vp_test_stills[m], config);
         CHECK(mask_iou(name, r->poses[0].mask, r->mask_width, r->mask_height, &iou, &fg) == 0);
         dfg = fabs(fg - rf[0].foreground_fraction);
       }
       printf("%-10s %-40s poses %d (ref %d) mean %.1e max %.1e vis %.1e world %.1e m "
-             "mask IoU %.4f fg diff %.4f\n", config, kStills[m], r->count, rf[0].count,
+             "mask IoU %.4f fg diff %.4f\n", config, vp_test_stills[m], r->count, rf[0].count,
              st.worst_mean, st.worst_max, st.worst_vis, st.worst_world, iou, dfg);
       CHECK_INT_EQ(r->count, rf[0].count);
       CHECK_INT_EQ(st.matched, rf[0].count);
@@ -104,7 +104,7 @@ int main(void) {
   if (!model_exists("pose_detection") || !model_exists("pose_landmark_lite"))
     return vp_test_skip_or_fail("pose models");
   char mp[1024];
-  media_path(mp, sizeof mp, kStills[0]);
+  media_path(mp, sizeof mp, vp_test_stills[0]);
   if (!file_exists(mp)) return vp_test_skip_or_fail("test media (scripts/fetch-test-media)");
   run_config("pose_lite", VP_MODEL_LITE);
   run_config("pose_full", VP_MODEL_FULL);

@@ -14,7 +14,7 @@
 int main(void) {
   if (!model_exists("selfie_segmentation")) return vp_test_skip_or_fail("selfie model");
   char mp[1024];
-  media_path(mp, sizeof mp, kStills[0]);
+  media_path(mp, sizeof mp, vp_test_stills[0]);
   if (!file_exists(mp)) return vp_test_skip_or_fail("test media (scripts/fetch-test-media)");
   vp_segmenter_options o = vp_segmenter_options_default();
   vp_segmenter *s = NULL;
@@ -25,11 +25,11 @@ int main(void) {
   if (!s) return TEST_EXIT();
   double worst_iou = 1, worst_fg = 0, worst_land = 1;
   int images = 0;
-  for (int m = 0; m < NUM_STILLS; m++) {
+  for (int m = 0; m < VP_TEST_NUM_STILLS; m++) {
     char rp[1024], name[512];
-    media_path(mp, sizeof mp, kStills[m]);
+    media_path(mp, sizeof mp, vp_test_stills[m]);
     if (!file_exists(mp)) continue;
-    snprintf(name, sizeof name, "%s.selfie.jsonl", kStills[m]);
+    snprintf(name, sizeof name, "%s.selfie.jsonl", vp_test_stills[m]);
     ref_path(rp, sizeof rp, "results", name);
     ref_frame *rf = NULL;
     int32_t nrf = 0;
@@ -40,7 +40,7 @@ int main(void) {
     if (f && nrf == 1) CHECK_STATUS(vp_segmenter_segment(s, f, &r), VP_OK);
     if (r) {
       double iou = 0, fg = 0;
-      snprintf(name, sizeof name, "%s.selfie.mask_000000.png", kStills[m]);
+      snprintf(name, sizeof name, "%s.selfie.mask_000000.png", vp_test_stills[m]);
       CHECK(mask_iou(name, r->confidence, r->width, r->height, &iou, &fg) == 0);
       const double dfg = fabs(r->foreground_fraction - rf[0].foreground_fraction);
       CHECK_NEAR(fg, r->foreground_fraction, 1e-6);
@@ -61,11 +61,11 @@ int main(void) {
         free(sq);
       }
       printf("selfie %-40s IoU %.4f fg %.4f (ref %.4f) landscape-vs-square IoU %.3f\n",
-             kStills[m], iou, fg, rf[0].foreground_fraction, land);
+             vp_test_stills[m], iou, fg, rf[0].foreground_fraction, land);
       CHECK(iou >= 0.97);
       CHECK(dfg <= 0.01);
       /* Clear single-person portraits: both models must agree. */
-      if (sl && (strstr(kStills[m], "astronaut") || strstr(kStills[m], "grace_hopper")))
+      if (sl && (strstr(vp_test_stills[m], "astronaut") || strstr(vp_test_stills[m], "grace_hopper")))
         CHECK(land >= 0.9);
       if (iou < worst_iou) worst_iou = iou;
       if (dfg > worst_fg) worst_fg = dfg;
