@@ -138,7 +138,11 @@ typedef struct vp_session_options {
   vp_threadpool *pool;    /**< explicit pool (borrowed; overrides num_threads), or NULL
                                for the process-wide shared pool of num_threads */
   bool profile;           /**< collect per-operator timings (vp_session_profile) */
-  uint8_t reserved[64];
+  uint32_t skip_outputs;  /**< bit k set: output k is not wanted. Operators that feed
+                               only skipped outputs are not run (pose landmark models
+                               skip their segmentation decoder this way); a skipped
+                               output's buffer holds unspecified data. Default 0. */
+  uint8_t reserved[60];
 } vp_session_options;
 
 VP_API vp_session_options vp_session_options_default(void);

@@ -15,11 +15,13 @@
 
 static void usage(FILE *f) {
   fprintf(f,
-          "usage: vpipe bench model MODEL [--threads N] [--runs N] [--warmup N] [--json] [--profile]\n"
+          "usage: vpipe bench model MODEL [--threads N] [--runs N] [--warmup N] [--skip-output K]... [--json] [--profile]\n"
           "  MODEL       a .tflite path or a model name (e.g. face_landmark)\n"
           "  --threads   intra-op threads (default 1)\n"
           "  --runs      timed runs (default 200)\n"
           "  --warmup    untimed runs first (default 20)\n"
+          "  --skip-output K  do not compute output K (0-based) where no wanted output needs it\n"
+          "              (GMAC/s still counts the whole model's MACs)\n"
           "  --json      print one JSON object (median_ms, p90_ms, min_ms, gmacs, roofline_gmacs, ...)\n"
           "  --profile   add per-operator-kind timings\n");
 }
@@ -55,7 +57,7 @@ static int cmp_row(const void *a, const void *b) {
   return x < y ? 1 : x > y ? -1 : 0;
 }
 
-static int bench(const char *arg, int threads, int runs, int warmup, int json, int profile) {
+static int bench(const char *arg, int threads, int runs, int warmup, uint32_t skip, int json, int profile) {
   vp_model *m = NULL;
   if (vp_cli_load_model(arg, &m)) return 1;
   int rc = 1;
@@ -70,6 +72,7 @@ static int bench(const char *arg, int threads, int runs, int warmup, int json, i
   }
   vp_session_options so = vp_session_options_default();
   so.num_threads = threads;
+  so.skip_outputs = skip;
   int64_t c0 = vp_time_ns();
   if (vp_session_create(m, &so, &s) != VP_OK) {
     fprintf(stderr, "vpipe bench: %s\n", vp_last_error());
@@ -198,7 +201,8 @@ int vp_cmd_bench(int argc, char **argv) {
     return 2;
   }
   const char *model = NULL;
-  long threads = 1, runs = 200, warmup = 20;
+  long threads = 1, runs = 200, warmup = 20, skip_k = -1;
+  uint32_t skip = 0;
   int json = 0, profile = 0;
   for (int i = 2; i < argc; i++) {
     const char *a = argv[i];
@@ -216,6 +220,8 @@ int vp_cmd_bench(int argc, char **argv) {
       dst = &runs, lo = 1, hi = 1000000;
     } else if (!strcmp(a, "--warmup")) {
       dst = &warmup, lo = 0, hi = 1000000;
+    } else if (!strcmp(a, "--skip-output")) {
+      dst = &skip_k, lo = 0, hi = 31;
     } else if (a[0] == '-') {
       fprintf(stderr, "vpipe bench: unknown option '%s'\n", a);
       usage(stderr);
@@ -232,11 +238,12 @@ int vp_cmd_bench(int argc, char **argv) {
         return 2;
       }
       i++;
+      if (dst == &skip_k) skip |= 1u << skip_k;
     }
   }
   if (!model) {
     usage(stderr);
     return 2;
   }
-  return bench(model, (int)threads, (int)runs, (int)warmup, json, profile);
+  return bench(model, (int)threads, (int)runs, (int)warmup, skip, json, profile);
 }

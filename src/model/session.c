@@ -39,6 +39,7 @@ struct vp_session {
   vp_threadpool *pool;
   pthreadpool_t tp;
   bool profile;
+  uint32_t skip_outputs;
 
   vp__op_plan *plan;     /* per op */
   int32_t *root;         /* per tensor: alias-group root (itself if none) */
@@ -348,6 +349,30 @@ static vp_status validate_ops(const vp__graph *g) {
   return VP_OK;
 }
 
+/* Operators none of whose outputs reach a wanted model output, found by one
+ * backward pass over the (topologically ordered) operator list. */
+static vp_status mark_dead_ops(vp_session *s) {
+  const vp__graph *g = s->g;
+  if (!s->skip_outputs) return VP_OK;
+  uint8_t *needed = calloc((size_t)(g->num_tensors > 0 ? g->num_tensors : 1), 1);
+  if (!needed) return vp__error(VP_ENOMEM, "session: out of memory");
+  for (int32_t k = 0; k < g->num_outputs; k++)
+    if (k >= 32 || !(s->skip_outputs >> k & 1u)) needed[g->outputs[k]] = 1;
+  for (int32_t i = g->num_ops - 1; i >= 0; i--) {
+    const vp__op *op = &g->ops[i];
+    bool live = false;
+    for (int k = 0; k < op->num_outputs; k++) live |= needed[op->outputs[k]] != 0;
+    if (!live) {
+      s->plan[i].exec = VP_EXEC_DEAD;
+      continue;
+    }
+    for (int k = 0; k < op->num_inputs; k++)
+      if (op->inputs[k] >= 0) needed[op->inputs[k]] = 1;
+  }
+  free(needed);
+  return VP_OK;
+}
+
 static vp_status plan_ops(vp_session *s) {
   const vp__graph *g = s->g;
   vp_status vrc = validate_ops(g);
@@ -429,7 +454,9 @@ static vp_status plan_ops(vp_session *s) {
                        op->name, why ? why : "no C kernel");
     p->exec = VP_EXEC_KERNEL;
   }
-  return VP_OK;
+  /* After the fusions: a fusion chain runs producer -> sole consumer, so all
+   * its members are dead or none are. */
+  return mark_dead_ops(s);
 }
 
 /* Group operators into steps and decide which tensors are external. */
@@ -445,7 +472,7 @@ static vp_status plan_steps(vp_session *s) {
   int32_t n = 0;
   for (int32_t i = 0; i < g->num_ops; i++) {
     vp__op_plan *p = &s->plan[i];
-    if (p->exec == VP_EXEC_NOP || p->exec == VP_EXEC_FUSED) continue;
+    if (p->exec == VP_EXEC_NOP || p->exec == VP_EXEC_FUSED || p->exec == VP_EXEC_DEAD) continue;
     bool extend = p->exec == VP_EXEC_XNN && !s->profile && n > 0 && s->steps[n - 1].kind == VP_STEP_XNN;
     if (!extend) {
       vp__step *st = &s->steps[n++];
@@ -468,7 +495,7 @@ static vp_status plan_steps(vp_session *s) {
   for (int32_t i = 0; i < g->num_ops; i++) {
     const vp__op *op = &g->ops[i];
     const vp__op_plan *p = &s->plan[i];
-    if (p->exec == VP_EXEC_FUSED) continue;
+    if (p->exec == VP_EXEC_FUSED || p->exec == VP_EXEC_DEAD) continue;
     const int32_t *wr;
     int32_t nwr = op_writes(s, i, &wr);
     for (int k = 0; k < nwr; k++) {
@@ -484,7 +511,7 @@ static vp_status plan_steps(vp_session *s) {
   for (int32_t i = 0; i < g->num_ops; i++) {
     const vp__op *op = &g->ops[i];
     const vp__op_plan *p = &s->plan[i];
-    if (p->exec == VP_EXEC_FUSED) continue;
+    if (p->exec == VP_EXEC_FUSED || p->exec == VP_EXEC_DEAD) continue;
     const int32_t *rd;
     int32_t nrd = op_reads(s, i, &rd);
     for (int k = 0; k < nrd; k++) {
@@ -504,7 +531,8 @@ static vp_status plan_steps(vp_session *s) {
     int32_t t = g->outputs[k];
     if (t < 0 || t >= g->num_tensors)
       return free(producer), vp__error(VP_EFORMAT, "model output %d refers to tensor %d", k, t);
-    if (!g->tensors[t].data && producer[t] == -1 && !g->tensors[t].is_input)
+    bool skipped = k < 32 && (s->skip_outputs >> k & 1u);
+    if (!skipped && !g->tensors[t].data && producer[t] == -1 && !g->tensors[t].is_input)
       return free(producer), vp__error(VP_EFORMAT, "model output %d (tensor %d) is never written", k, t);
   }
   free(producer);
@@ -725,6 +753,7 @@ vp_status vp_session_create(const vp_model *model, const vp_session_options *opt
   s->model = model;
   s->g = g;
   s->profile = o.profile;
+  s->skip_outputs = o.skip_outputs;
   size_t nt = (size_t)(g->num_tensors > 0 ? g->num_tensors : 1);
   size_t no = (size_t)(g->num_ops > 0 ? g->num_ops : 1);
   s->plan = calloc(no, sizeof *s->plan);

@@ -29,6 +29,7 @@ typedef enum vp__exec {
   VP_EXEC_KERNEL,  /* plain-C kernel between segments */
   VP_EXEC_NOP,     /* storage alias; nothing to run */
   VP_EXEC_FUSED,   /* absorbed into another operator's kernel (fusion) */
+  VP_EXEC_DEAD,    /* feeds only outputs the caller skipped; not run */
 } vp__exec;
 
 /* A spatial PAD folded into the convolution that consumes it. */

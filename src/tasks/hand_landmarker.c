@@ -109,10 +109,10 @@ vp_status vp_hand_landmarker_create(const vp_hand_landmarker_options *options,
   const bool lite = o.model == VP_MODEL_LITE;
   vp_status st = vp__net_open(&h->palm, "palm detection",
                               lite ? "palm_detection_lite" : "palm_detection_full",
-                              o.palm_model_path, o.models_dir, o.num_threads, o.pool, 2);
+                              o.palm_model_path, o.models_dir, o.num_threads, o.pool, 2, 0);
   if (st == VP_OK)
     st = vp__net_open(&h->lm, "hand landmark", lite ? "hand_landmark_lite" : "hand_landmark_full",
-                      o.landmark_model_path, o.models_dir, o.num_threads, o.pool, 4);
+                      o.landmark_model_path, o.models_dir, o.num_threads, o.pool, 4, 0);
   if (st == VP_OK && (vp__net_output_size(&h->palm, 0) != PALM_ANCHORS * 18 ||
                       vp__net_output_size(&h->palm, 1) != PALM_ANCHORS))
     st = vp__error(VP_ESHAPE, "palm detection model: expected outputs [1,2016,18] and [1,2016,1]");

@@ -67,7 +67,7 @@ vp_status vp_segmenter_create(const vp_segmenter_options *options, vp_segmenter 
   vp_status st = vp__net_open(&s->net, "selfie segmentation",
                               o.model == VP_SEGMENTER_SQUARE ? "selfie_segmentation"
                                                              : "selfie_segmentation_landscape",
-                              o.model_path, o.models_dir, o.num_threads, o.pool, 1);
+                              o.model_path, o.models_dir, o.num_threads, o.pool, 1, 0);
   if (st == VP_OK) {
     vp_tensor_info info;
     st = vp_model_output_info(s->net.model, 0, &info);
