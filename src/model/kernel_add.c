@@ -101,7 +101,7 @@ static vp_status k_add(const vp__kernel_ctx *c) {
   s->pb = c->ptr[s->b];
   s->po = c->ptr[s->out];
   /* Small tensors stay on the calling thread: waking the pool costs more. */
-  if (c->threadpool && s->npix * (size_t)s->c >= 32768)
+  if (c->threadpool && s->npix * (size_t)s->c >= 4096)
     pthreadpool_parallelize_1d_tile_1d(c->threadpool, add_tile, s, s->npix, 256, 0);
   else
     add_tile(s, 0, s->npix);
