@@ -39,6 +39,7 @@
  */
 #include <pthread.h>
 #include <pthreadpool.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -55,6 +56,7 @@
  * items before it sleeps. */
 #define WORKER_SPIN_NS 200000
 #define CALLER_SPIN_NS 1000000
+#define YIELD_AFTER_NS 5000
 
 typedef enum job_kind {
   J1D, J1D_T1, J2D, J2D_T1, J2D_T2, J3D, J3D_T2, J4D, J4D_T2, J5D, J5D_T2, J6D_T2,
@@ -64,6 +66,7 @@ typedef struct pool_job {
   job_kind kind;
   void *fn;
   void *ctx;
+  uint32_t flags; /* PTHREADPOOL_FLAG_* of the call */
   int dims;
   size_t range[POOL_MAX_DIMS], tile[POOL_MAX_DIMS], count[POOL_MAX_DIMS];
   size_t items;
@@ -162,25 +165,71 @@ static inline void cpu_relax(void) {
 #endif
 }
 
+/* PTHREADPOOL_FLAG_DISABLE_DENORMALS: flush-to-zero and denormals-are-zero
+ * on every thread running the job, for its duration, as the reference
+ * pthreadpool does for callers that ask (denormal arithmetic can cost ~100
+ * cycles an operation). */
+static unsigned denormals_off(uint32_t flags) {
+#if defined(__x86_64__) || defined(__i386__)
+  unsigned csr = __builtin_ia32_stmxcsr();
+  if (flags & PTHREADPOOL_FLAG_DISABLE_DENORMALS) __builtin_ia32_ldmxcsr(csr | 0x8040u); /* FTZ | DAZ */
+  return csr;
+#else
+  (void)flags;
+  return 0;
+#endif
+}
+
+static void denormals_restore(uint32_t flags, unsigned csr) {
+#if defined(__x86_64__) || defined(__i386__)
+  if (flags & PTHREADPOOL_FLAG_DISABLE_DENORMALS) __builtin_ia32_ldmxcsr(csr);
+#else
+  (void)flags, (void)csr;
+#endif
+}
+
 static uint64_t now_ns(void) {
   struct timespec t;
   clock_gettime(CLOCK_MONOTONIC, &t);
   return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
 }
 
-/* Spin until *@p v differs from @p old or @p budget_ns pass; true if it did.
- * The clock is read every 64 pauses, not every one. */
-static bool spin_while_equal(atomic_uint *v, unsigned old, uint64_t budget_ns) {
-  uint64_t deadline = 0;
+/* Wait up to @p budget_ns for ready(@p arg): pause-spin for the first
+ * YIELD_AFTER_NS, then yield the CPU between checks: when the machine has
+ * more runnable threads than cores (a decoder beside a two-thread inference
+ * on two cores) a pure spin would burn the time slice that the thread being
+ * waited for needs. */
+static bool spin_until(bool (*ready)(void *), void *arg, uint64_t budget_ns) {
+  uint64_t start = 0;
   for (unsigned i = 1;; i++) {
-    if (atomic_load_explicit(v, memory_order_acquire) != old) return true;
+    if (ready(arg)) return true;
     cpu_relax();
-    if ((i & 63) == 0) {
-      uint64_t t = now_ns();
-      if (deadline == 0) deadline = t + budget_ns;
-      else if (t >= deadline) return false;
-    }
+    if ((i & 63) != 0) continue;
+    uint64_t t = now_ns();
+    if (start == 0) start = t;
+    else if (t - start >= budget_ns) return false;
+    else if (t - start >= YIELD_AFTER_NS) sched_yield();
   }
+}
+
+typedef struct gen_wait {
+  atomic_uint *v;
+  unsigned old;
+} gen_wait;
+
+static bool gen_changed(void *arg) {
+  const gen_wait *w = arg;
+  return atomic_load_explicit(w->v, memory_order_acquire) != w->old;
+}
+
+typedef struct done_wait {
+  atomic_size_t *done;
+  size_t items;
+} done_wait;
+
+static bool all_done(void *arg) {
+  const done_wait *w = arg;
+  return atomic_load_explicit(w->done, memory_order_acquire) >= w->items;
 }
 
 static void publish_job(struct pthreadpool *p, const pool_job *j) {
@@ -247,7 +296,8 @@ static void *worker_main(void *arg) {
   const size_t self = ((worker_arg *)arg)->index;
   unsigned seen = 0;
   for (;;) {
-    if (!spin_while_equal(&p->gen_hint, seen, WORKER_SPIN_NS)) {
+    gen_wait gw = {&p->gen_hint, seen};
+    if (!spin_until(gen_changed, &gw, WORKER_SPIN_NS)) {
       pthread_mutex_lock(&p->lock);
       atomic_fetch_add(&p->sleepers, 1);
       while (atomic_load(&p->gen_hint) == seen && !atomic_load(&p->stop)) pthread_cond_wait(&p->wake_cv, &p->lock);
@@ -258,7 +308,11 @@ static void *worker_main(void *arg) {
     seen = atomic_load_explicit(&p->gen_hint, memory_order_acquire);
     pool_job j;
     read_job(p, &j);
+    /* j.flags is only trusted once a claim succeeds, but setting MXCSR from
+     * a torn copy is harmless: it is restored right after. */
+    unsigned csr = denormals_off(j.flags);
     work(p, &j, seen, self);
+    denormals_restore(j.flags, csr);
   }
 }
 
@@ -334,7 +388,9 @@ static void run(struct pthreadpool *p, pool_job *j) {
     j->items *= j->count[d];
   }
   if (!p || p->threads <= 1 || j->items <= 1 || j->items >= 0xffffffffu) {
+    unsigned csr = denormals_off(j->flags);
     run_items(j, 0, j->items);
+    denormals_restore(j->flags, csr);
     return;
   }
   pthread_mutex_lock(&p->call_lock);
@@ -353,15 +409,12 @@ static void run(struct pthreadpool *p, pool_job *j) {
     pthread_mutex_unlock(&p->lock);
   }
 
+  unsigned csr = denormals_off(j->flags);
   work(p, j, gen, 0);
+  denormals_restore(j->flags, csr);
 
-  if (atomic_load_explicit(&p->done, memory_order_acquire) < j->items) {
-    uint64_t deadline = now_ns() + CALLER_SPIN_NS;
-    for (unsigned i = 1; atomic_load_explicit(&p->done, memory_order_acquire) < j->items; i++) {
-      cpu_relax();
-      if ((i & 63) == 0 && now_ns() >= deadline) break;
-    }
-  }
+  done_wait dw = {&p->done, j->items};
+  spin_until(all_done, &dw, CALLER_SPIN_NS);
   if (atomic_load_explicit(&p->done, memory_order_acquire) < j->items) {
     pthread_mutex_lock(&p->lock);
     atomic_store(&p->sleeping_caller, 1);
@@ -372,10 +425,9 @@ static void run(struct pthreadpool *p, pool_job *j) {
   pthread_mutex_unlock(&p->call_lock);
 }
 
-#define JOB(k, n, fnp, ctxp) pool_job j = {.kind = (k), .fn = (void *)(fnp), .ctx = (ctxp), .dims = (n)}
+#define JOB(k, n, fnp, ctxp) pool_job j = {.kind = (k), .fn = (void *)(fnp), .ctx = (ctxp), .dims = (n), .flags = fl}
 
 VP_POOL_API void pthreadpool_parallelize_1d(pthreadpool_t p, pthreadpool_task_1d_t f, void *c, size_t r, uint32_t fl) {
-  (void)fl;
   JOB(J1D, 1, f, c);
   j.range[0] = r, j.tile[0] = 1;
   run(p, &j);
@@ -383,7 +435,6 @@ VP_POOL_API void pthreadpool_parallelize_1d(pthreadpool_t p, pthreadpool_task_1d
 
 VP_POOL_API void pthreadpool_parallelize_1d_tile_1d(pthreadpool_t p, pthreadpool_task_1d_tile_1d_t f, void *c,
                                                     size_t r, size_t t, uint32_t fl) {
-  (void)fl;
   JOB(J1D_T1, 1, f, c);
   j.range[0] = r, j.tile[0] = t;
   run(p, &j);
@@ -391,7 +442,6 @@ VP_POOL_API void pthreadpool_parallelize_1d_tile_1d(pthreadpool_t p, pthreadpool
 
 VP_POOL_API void pthreadpool_parallelize_2d(pthreadpool_t p, pthreadpool_task_2d_t f, void *c, size_t ri, size_t rj,
                                             uint32_t fl) {
-  (void)fl;
   JOB(J2D, 2, f, c);
   j.range[0] = ri, j.range[1] = rj, j.tile[0] = j.tile[1] = 1;
   run(p, &j);
@@ -399,7 +449,6 @@ VP_POOL_API void pthreadpool_parallelize_2d(pthreadpool_t p, pthreadpool_task_2d
 
 VP_POOL_API void pthreadpool_parallelize_2d_tile_1d(pthreadpool_t p, pthreadpool_task_2d_tile_1d_t f, void *c,
                                                     size_t ri, size_t rj, size_t tj, uint32_t fl) {
-  (void)fl;
   JOB(J2D_T1, 2, f, c);
   j.range[0] = ri, j.range[1] = rj, j.tile[0] = 1, j.tile[1] = tj;
   run(p, &j);
@@ -407,7 +456,6 @@ VP_POOL_API void pthreadpool_parallelize_2d_tile_1d(pthreadpool_t p, pthreadpool
 
 VP_POOL_API void pthreadpool_parallelize_2d_tile_2d(pthreadpool_t p, pthreadpool_task_2d_tile_2d_t f, void *c,
                                                     size_t ri, size_t rj, size_t ti, size_t tj, uint32_t fl) {
-  (void)fl;
   JOB(J2D_T2, 2, f, c);
   j.range[0] = ri, j.range[1] = rj, j.tile[0] = ti, j.tile[1] = tj;
   run(p, &j);
@@ -415,7 +463,6 @@ VP_POOL_API void pthreadpool_parallelize_2d_tile_2d(pthreadpool_t p, pthreadpool
 
 VP_POOL_API void pthreadpool_parallelize_3d(pthreadpool_t p, pthreadpool_task_3d_t f, void *c, size_t ri, size_t rj,
                                             size_t rk, uint32_t fl) {
-  (void)fl;
   JOB(J3D, 3, f, c);
   j.range[0] = ri, j.range[1] = rj, j.range[2] = rk;
   j.tile[0] = j.tile[1] = j.tile[2] = 1;
@@ -425,7 +472,6 @@ VP_POOL_API void pthreadpool_parallelize_3d(pthreadpool_t p, pthreadpool_task_3d
 VP_POOL_API void pthreadpool_parallelize_3d_tile_2d(pthreadpool_t p, pthreadpool_task_3d_tile_2d_t f, void *c,
                                                     size_t ri, size_t rj, size_t rk, size_t tj, size_t tk,
                                                     uint32_t fl) {
-  (void)fl;
   JOB(J3D_T2, 3, f, c);
   j.range[0] = ri, j.range[1] = rj, j.range[2] = rk;
   j.tile[0] = 1, j.tile[1] = tj, j.tile[2] = tk;
@@ -434,7 +480,6 @@ VP_POOL_API void pthreadpool_parallelize_3d_tile_2d(pthreadpool_t p, pthreadpool
 
 VP_POOL_API void pthreadpool_parallelize_4d(pthreadpool_t p, pthreadpool_task_4d_t f, void *c, size_t ri, size_t rj,
                                             size_t rk, size_t rl, uint32_t fl) {
-  (void)fl;
   JOB(J4D, 4, f, c);
   j.range[0] = ri, j.range[1] = rj, j.range[2] = rk, j.range[3] = rl;
   j.tile[0] = j.tile[1] = j.tile[2] = j.tile[3] = 1;
@@ -444,7 +489,6 @@ VP_POOL_API void pthreadpool_parallelize_4d(pthreadpool_t p, pthreadpool_task_4d
 VP_POOL_API void pthreadpool_parallelize_4d_tile_2d(pthreadpool_t p, pthreadpool_task_4d_tile_2d_t f, void *c,
                                                     size_t ri, size_t rj, size_t rk, size_t rl, size_t tk, size_t tl,
                                                     uint32_t fl) {
-  (void)fl;
   JOB(J4D_T2, 4, f, c);
   j.range[0] = ri, j.range[1] = rj, j.range[2] = rk, j.range[3] = rl;
   j.tile[0] = j.tile[1] = 1, j.tile[2] = tk, j.tile[3] = tl;
@@ -453,7 +497,6 @@ VP_POOL_API void pthreadpool_parallelize_4d_tile_2d(pthreadpool_t p, pthreadpool
 
 VP_POOL_API void pthreadpool_parallelize_5d(pthreadpool_t p, pthreadpool_task_5d_t f, void *c, size_t ri, size_t rj,
                                             size_t rk, size_t rl, size_t rm, uint32_t fl) {
-  (void)fl;
   JOB(J5D, 5, f, c);
   j.range[0] = ri, j.range[1] = rj, j.range[2] = rk, j.range[3] = rl, j.range[4] = rm;
   for (int d = 0; d < 5; d++) j.tile[d] = 1;
@@ -463,7 +506,6 @@ VP_POOL_API void pthreadpool_parallelize_5d(pthreadpool_t p, pthreadpool_task_5d
 VP_POOL_API void pthreadpool_parallelize_5d_tile_2d(pthreadpool_t p, pthreadpool_task_5d_tile_2d_t f, void *c,
                                                     size_t ri, size_t rj, size_t rk, size_t rl, size_t rm, size_t tl,
                                                     size_t tm, uint32_t fl) {
-  (void)fl;
   JOB(J5D_T2, 5, f, c);
   j.range[0] = ri, j.range[1] = rj, j.range[2] = rk, j.range[3] = rl, j.range[4] = rm;
   j.tile[0] = j.tile[1] = j.tile[2] = 1, j.tile[3] = tl, j.tile[4] = tm;
@@ -473,7 +515,6 @@ VP_POOL_API void pthreadpool_parallelize_5d_tile_2d(pthreadpool_t p, pthreadpool
 VP_POOL_API void pthreadpool_parallelize_6d_tile_2d(pthreadpool_t p, pthreadpool_task_6d_tile_2d_t f, void *c,
                                                     size_t ri, size_t rj, size_t rk, size_t rl, size_t rm, size_t rn,
                                                     size_t tm, size_t tn, uint32_t fl) {
-  (void)fl;
   JOB(J6D_T2, 6, f, c);
   j.range[0] = ri, j.range[1] = rj, j.range[2] = rk, j.range[3] = rl, j.range[4] = rm, j.range[5] = rn;
   j.tile[0] = j.tile[1] = j.tile[2] = j.tile[3] = 1, j.tile[4] = tm, j.tile[5] = tn;
