@@ -252,6 +252,17 @@ static void test_mask_warp(void) {
   CHECK_NEAR(out[3 * 8 + 7], in[15], 1e-6);
 }
 
+/* OpenCV's INTER_LINEAR source position of destination pixel @p d. */
+static int32_t src_coord(int32_t d, int32_t in, int32_t out, float *frac) {
+  float f = (float)((d + 0.5) * ((double)in / out) - 0.5);
+  int32_t s = (int32_t)floorf(f);
+  f -= (float)s;
+  if (s < 0) s = 0, f = 0;
+  if (s >= in - 1) s = in - 1, f = 0;
+  *frac = f;
+  return s;
+}
+
 static void test_mask_resize(void) {
   float in[2] = {0, 1}, out[4];
   vp__mask_resize_linear(in, 2, 1, out, 4, 1);
@@ -278,19 +289,11 @@ static void test_mask_resize(void) {
     vp__mask_resize_linear(src, iw, ih, got, ow, oh);
     int bad = 0;
     for (int32_t y = 0; y < oh; y++) {
-      float fy = (float)((y + 0.5) * ((double)ih / oh) - 0.5);
-      int32_t sy = (int32_t)floorf(fy);
-      fy -= (float)sy;
-      if (sy < 0) sy = 0, fy = 0;
-      if (sy >= ih - 1) sy = ih - 1, fy = 0;
-      const int32_t sy1 = sy + 1 < ih ? sy + 1 : sy;
+      float fy;
+      const int32_t sy = src_coord(y, ih, oh, &fy), sy1 = sy + 1 < ih ? sy + 1 : sy;
       for (int32_t x = 0; x < ow; x++) {
-        float fx = (float)((x + 0.5) * ((double)iw / ow) - 0.5);
-        int32_t sx = (int32_t)floorf(fx);
-        fx -= (float)sx;
-        if (sx < 0) sx = 0, fx = 0;
-        if (sx >= iw - 1) sx = iw - 1, fx = 0;
-        const int32_t sx1 = sx + 1 < iw ? sx + 1 : sx;
+        float fx;
+        const int32_t sx = src_coord(x, iw, ow, &fx), sx1 = sx + 1 < iw ? sx + 1 : sx;
         const float a = src[sy * iw + sx] * (1 - fx) + src[sy * iw + sx1] * fx;
         const float b = src[sy1 * iw + sx] * (1 - fx) + src[sy1 * iw + sx1] * fx;
         const float want = a * (1 - fy) + b * fy;
