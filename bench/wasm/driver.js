@@ -6,6 +6,7 @@
 // NODE_PATH: it lives in a cache folder, not in the repository) and prints one
 // line per task:
 //   TASK median_ms p90_ms min_ms found WxH wasm_file
+// and once a comment line `# webgl: RENDERER`.
 // run.sh prepares everything and alternates this with bench_body.
 'use strict';
 const fs = require('fs');
@@ -87,6 +88,7 @@ async function main() {
         const r = await page.evaluate((a) => window.bench(a), {
           task: j.task, image: [...images.keys()][i], runs: opt.runs, warmup: opt.warmup,
           mode: opt.mode});
+        if (i === 0) console.log(`# webgl: ${r.gl}`);
         console.log([r.task, r.median.toFixed(3), r.p90.toFixed(3), r.min.toFixed(3), r.found,
                      `${r.width}x${r.height}`, wasmFetched.join(',') || '-'].join(' '));
       } catch (e) {

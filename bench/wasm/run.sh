@@ -89,6 +89,7 @@ for ((r = 1; r <= ROUNDS; r++)); do
   out=$(NODE_PATH=$CACHE/node_modules node "$HERE/driver.js" --runs "$RUNS" --warmup "$WARMUP" \
           --mode "$MODE" "$CACHE/pkg" "${jobs[@]}") || die "driver.js failed"
   while read -r t med p90 min found size wasm; do
+    [ "$t" = "#" ] && { [ "$r" = 1 ] && echo "$t $med $p90 $min $found $size $wasm"; continue; }
     echo "round $r wasm  $t: median $med ms, p90 $p90, min $min; found $found; $size; $wasm"
     W[$t]+="$med "
   done <<<"$out"
