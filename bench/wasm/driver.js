@@ -105,6 +105,13 @@ async function main() {
   process.exit(failed ? 1 : 0);
 }
 
+// A page that never answers (a wasm abort can leave send() pending) must not
+// hang the benchmark: give up after 10 minutes (Playwright closes Chromium).
+setTimeout(() => {
+  console.error('driver: timed out');
+  process.exit(1);
+}, 600e3).unref();
+
 main().catch((e) => {
   console.error('driver: ' + e.message);
   process.exit(1);
