@@ -79,7 +79,7 @@ done
 
 median() { sort -g | awk '{a[NR]=$1} END {if (NR==0) print "nan"; else if (NR%2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2}'; }
 
-declare -A W V
+declare -A W V WF VF  # per-round medians and what each side found
 jobs=()
 for t in "${TASKS[@]}"; do jobs+=("$t=$MEDIA/${IMAGE[$t]}"); done
 echo "# $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg);" \
@@ -92,6 +92,7 @@ for ((r = 1; r <= ROUNDS; r++)); do
     [ "$t" = "#" ] && { [ "$r" = 1 ] && echo "$t $med $p90 $min $found $size $wasm"; continue; }
     echo "round $r wasm  $t: median $med ms, p90 $p90, min $min; found $found; $size; $wasm"
     W[$t]+="$med "
+    WF[$t]=$found
   done <<<"$out"
   # vpipe round: the same tasks and images, 1 thread.
   for t in "${TASKS[@]}"; do
@@ -101,6 +102,7 @@ for ((r = 1; r <= ROUNDS; r++)); do
     found=$(sed -n 's/.*, \([0-9]*\) found:.*/\1/p' <<<"$line" | head -n1)
     echo "round $r vpipe $t: median $med ms; found $found"
     V[$t]+="$med "
+    VF[$t]=$found
   done
 done
 
@@ -109,4 +111,6 @@ for t in "${TASKS[@]}"; do
   w=$(tr ' ' '\n' <<<"${W[$t]}" | grep . | median)
   v=$(tr ' ' '\n' <<<"${V[$t]}" | grep . | median)
   printf '%-10s %10.2f %10.2f %11.1fx\n' "$t" "$w" "$v" "$(awk -v a="$w" -v b="$v" 'BEGIN {print a / b}')"
+  # Different numbers of hands/poses found would mean different work timed.
+  [ "${WF[$t]}" = "${VF[$t]}" ] || echo "  warning: $t: wasm found ${WF[$t]}, vpipe ${VF[$t]}"
 done
