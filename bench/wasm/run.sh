@@ -1,0 +1,116 @@
+#!/usr/bin/env bash
+# bench/wasm/run.sh [ROUNDS]
+#
+# MediaPipe's own legacy WASM solutions (hands, pose lite, selfie square) in
+# headless Debian Chromium against build/bench/bench_body at 1 thread, on the
+# same images, alternating a WASM round and a vpipe round ROUNDS times (3), so
+# both see the same machine load. Prints per task the median of the per-round
+# medians and the ratio wasm / vpipe.
+#
+# Installs what is missing: Debian chromium (apt-get), playwright-core and the
+# pinned @mediapipe packages (npm) into a cache folder outside the repository.
+# Environment: RUNS (50 timed sends per task and round), WARMUP (10),
+# MODE (blank: see page.html), BENCH_BODY (build/bench/bench_body),
+# VPIPE_MEDIA, VPIPE_WASMBENCH_CACHE.
+set -euo pipefail
+
+ROUNDS=${1:-3}
+RUNS=${RUNS:-50}
+WARMUP=${WARMUP:-10}
+MODE=${MODE:-blank}
+HERE=$(cd "$(dirname "$0")" && pwd)
+BENCH_BODY=${BENCH_BODY:-$HERE/../../build/bench/bench_body}
+MEDIA=${VPIPE_MEDIA:-$HOME/.cache/vpipe/media}
+CACHE=${VPIPE_WASMBENCH_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/vpipe/wasmbench}
+PLAYWRIGHT=1.65.1
+
+# The packages vpipe takes its models from (src/model/store_manifest.c):
+# short name, npm name, version, SHA-256 of the `npm pack` tarball.
+PACKAGES=(
+  "hands @mediapipe/hands 0.4.1675469240 bdd5be939c60cbd72a49f4b6141407683cf2a67263598e1a44757d70b3dfcb8a"
+  "pose @mediapipe/pose 0.5.1675469404 8bb349a7b3a3ba699df23be804ddd3b3eab810b50b15406894be257859388a84"
+  "selfie_segmentation @mediapipe/selfie_segmentation 0.1.1675465747 7767b33eaa68990ee06c28bbb89f39a13a47ebb07ff0f1fd4947d9e817bb9bf9"
+)
+# Task (as bench_body names it) and its image: bench_body's defaults.
+TASKS=(hands pose_lite selfie)
+declare -A IMAGE=([hands]=opencv-doc_handSrc.jpg [pose_lite]=python3-skimage_astronaut.png
+                  [selfie]=python3-skimage_astronaut.png)
+
+die() { echo "run.sh: $*" >&2; exit 1; }
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+
+[ -x "$BENCH_BODY" ] || die "no $BENCH_BODY: build vpipe first (cmake --build build)"
+for t in "${TASKS[@]}"; do
+  [ -f "$MEDIA/${IMAGE[$t]}" ] || die "no $MEDIA/${IMAGE[$t]} (scripts/fetch-test-media)"
+done
+
+if [ ! -x /usr/bin/chromium ]; then
+  echo "run.sh: installing Debian chromium" >&2
+  as_root apt-get install -y chromium >&2 ||
+    { as_root apt-get update >&2 && as_root apt-get install -y chromium >&2; } ||
+    die "cannot install chromium"
+fi
+command -v npm >/dev/null || die "npm is needed (apt-get install npm)"
+
+mkdir -p "$CACHE/pkg"
+if [ ! -f "$CACHE/node_modules/playwright-core/package.json" ] ||
+   ! grep -q "\"version\": \"$PLAYWRIGHT\"" "$CACHE/node_modules/playwright-core/package.json"; then
+  echo "run.sh: installing playwright-core@$PLAYWRIGHT into $CACHE" >&2
+  npm install --silent --no-save --no-audit --no-fund --prefix "$CACHE" "playwright-core@$PLAYWRIGHT" >&2 ||
+    die "npm install playwright-core failed"
+fi
+
+# Unpack each verified tarball into pkg/SHORT; the stamp names what is there.
+for p in "${PACKAGES[@]}"; do
+  read -r short name ver sha <<<"$p"
+  dir=$CACHE/pkg/$short
+  [ "$(cat "$dir/.stamp" 2>/dev/null)" = "$name@$ver $sha" ] && continue
+  tgz=$CACHE/pkg/$(echo "${name#@}" | tr / -)-$ver.tgz
+  if [ ! -f "$tgz" ] || [ "$(sha256sum "$tgz" | cut -d' ' -f1)" != "$sha" ]; then
+    echo "run.sh: npm pack $name@$ver" >&2
+    (cd "$CACHE/pkg" && npm pack --silent "$name@$ver" >/dev/null) || die "npm pack $name@$ver failed"
+  fi
+  got=$(sha256sum "$tgz" | cut -d' ' -f1)
+  [ "$got" = "$sha" ] || die "$tgz: sha256 $got, expected $sha"
+  rm -rf "$dir" && mkdir -p "$dir"
+  tar -xzf "$tgz" -C "$dir" --strip-components=1
+  echo "$name@$ver $sha" >"$dir/.stamp"
+done
+
+median() { sort -g | awk '{a[NR]=$1} END {if (NR==0) print "nan"; else if (NR%2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2}'; }
+
+declare -A W V WF VF  # per-round medians and what each side found
+jobs=()
+for t in "${TASKS[@]}"; do jobs+=("$t=$MEDIA/${IMAGE[$t]}"); done
+echo "# $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg);" \
+     "$ROUNDS rounds of $RUNS timed runs after $WARMUP warm-up, wasm mode $MODE"
+for ((r = 1; r <= ROUNDS; r++)); do
+  # WASM round: one browser, one page per task.
+  out=$(NODE_PATH=$CACHE/node_modules node "$HERE/driver.js" --runs "$RUNS" --warmup "$WARMUP" \
+          --mode "$MODE" "$CACHE/pkg" "${jobs[@]}") || die "driver.js failed"
+  while read -r t med p90 min found size wasm; do
+    [ "$t" = "#" ] && { [ "$r" = 1 ] && echo "$t $med $p90 $min $found $size $wasm"; continue; }
+    echo "round $r wasm  $t: median $med ms, p90 $p90, min $min; found $found; $size; $wasm"
+    W[$t]+="$med "
+    WF[$t]=$found
+  done <<<"$out"
+  # vpipe round: the same tasks and images, 1 thread.
+  for t in "${TASKS[@]}"; do
+    line=$("$BENCH_BODY" image "$t" "$MEDIA/${IMAGE[$t]}" --threads 1 --iters "$RUNS") ||
+      die "bench_body $t failed"
+    med=$(sed -n 's/.*wall median \([0-9.]*\) ms.*/\1/p' <<<"$line" | head -n1)
+    found=$(sed -n 's/.*, \([0-9]*\) found:.*/\1/p' <<<"$line" | head -n1)
+    echo "round $r vpipe $t: median $med ms; found $found"
+    V[$t]+="$med "
+    VF[$t]=$found
+  done
+done
+
+printf '\n%-10s %10s %10s %12s\n' task wasm_ms vpipe_ms wasm/vpipe
+for t in "${TASKS[@]}"; do
+  w=$(tr ' ' '\n' <<<"${W[$t]}" | grep . | median)
+  v=$(tr ' ' '\n' <<<"${V[$t]}" | grep . | median)
+  printf '%-10s %10.2f %10.2f %11.1fx\n' "$t" "$w" "$v" "$(awk -v a="$w" -v b="$v" 'BEGIN {print a / b}')"
+  # Different numbers of hands/poses found would mean different work timed.
+  [ "${WF[$t]}" = "${VF[$t]}" ] || echo "  warning: $t: wasm found ${WF[$t]}, vpipe ${VF[$t]}"
+done
