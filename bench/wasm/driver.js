@@ -1,12 +1,17 @@
-// driver.js [--runs N] [--warmup W] [--mode blank|reset|track] PKGROOT TASK=IMAGE...
+// driver.js [--runs N] [--warmup W] [--mode blank|reset|track|tasks] [--models DIR]
+//           PKGROOT TASK=IMAGE...
 //
-// Serves page.html, the unpacked MediaPipe packages (PKGROOT/hands,
-// PKGROOT/pose, PKGROOT/selfie_segmentation) and the images from 127.0.0.1,
+// Serves page.html (legacy solutions) or, with --mode tasks, tasks.html
+// (MediaPipe Tasks, CPU delegate), the unpacked MediaPipe packages
+// (PKGROOT/hands, PKGROOT/pose, PKGROOT/selfie_segmentation,
+// PKGROOT/tasks_vision), the models of DIR (made by mkmodels.js, as /models/)
+// and the images from 127.0.0.1,
 // drives headless Debian Chromium with playwright-core (found through
 // NODE_PATH: it lives in a cache folder, not in the repository) and prints one
 // line per task:
 //   TASK median_ms p90_ms min_ms found WxH wasm_file
-// and once a comment line `# webgl: RENDERER`.
+// and once a comment line `# webgl: ...` (legacy: the WebGL renderer; tasks:
+// which canvas contexts the page created).
 // run.sh prepares everything and alternates this with bench_body.
 'use strict';
 const fs = require('fs');
@@ -20,6 +25,7 @@ const opt = {runs: 50, warmup: 10, mode: 'blank'};  // modes: see page.html
 while (args.length && args[0].startsWith('--')) {
   const a = args.shift();
   if (a === '--mode') opt.mode = args.shift();
+  else if (a === '--models') opt.models = path.resolve(args.shift());
   else if (a === '--runs' || a === '--warmup') opt[a.slice(2)] = parseInt(args.shift(), 10);
   else throw new Error('unknown option ' + a);
 }
@@ -30,22 +36,27 @@ const jobs = args.map((s) => {
   return {task: s.slice(0, i), image: path.resolve(s.slice(i + 1))};
 });
 if (!root || !jobs.length) {
-  console.error('usage: driver.js [--runs N] [--warmup W] [--mode blank|reset|track] PKGROOT TASK=IMAGE...');
+  console.error('usage: driver.js [--runs N] [--warmup W] [--mode blank|reset|track|tasks] ' +
+                '[--models DIR] PKGROOT TASK=IMAGE...');
   process.exit(2);
 }
 
 // Content types matter: WebAssembly.instantiateStreaming insists on
 // application/wasm (the loaders would otherwise fall back, or fail).
-const TYPES = {'.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm',
+const TYPES = {'.html': 'text/html', '.js': 'text/javascript', '.mjs': 'text/javascript',
+               '.wasm': 'application/wasm',
                '.jpg': 'image/jpeg', '.png': 'image/png'};
 const images = new Map(jobs.map((j, i) => [`/image/${i}${path.extname(j.image)}`, j.image]));
 const wasmFetched = [];  // which binary the loader picked (SIMD or not)
 
 function resolve(url) {
   const p = decodeURIComponent(new URL(url, 'http://x').pathname);
-  if (p === '/page.html') return path.join(__dirname, 'page.html');
+  if (p === '/page.html' || p === '/tasks.html') return path.join(__dirname, p.slice(1));
   if (images.has(p)) return images.get(p);
-  const m = /^\/pkg\/([a-z_]+)\/([A-Za-z0-9_.]+)$/.exec(p);  // no '..', no subfolders
+  const d = /^\/models\/([A-Za-z0-9_]+\.(tflite|task))$/.exec(p);
+  if (d) return opt.models ? path.join(opt.models, d[1]) : null;
+  // No '..'; one subfolder only for tasks-vision's wasm/.
+  const m = /^\/pkg\/([a-z_]+)\/((wasm\/)?[A-Za-z0-9_.]+)$/.exec(p);
   return m ? path.join(root, m[1], m[2]) : null;
 }
 
@@ -83,12 +94,13 @@ async function main() {
       const page = await ctx.newPage();  // one page per task: one wasm module at a time
       page.on('console', (m) => { if (m.type() === 'error') console.error(`[${j.task}] ${m.text()}`); });
       page.on('requestfailed', (r) => console.error(`[${j.task}] request failed: ${r.url()}`));
-      await page.goto(`${base}/page.html`);
+      await page.goto(`${base}/${opt.mode === 'tasks' ? 'tasks' : 'page'}.html`);
+      if (opt.mode === 'tasks') await page.waitForFunction(() => window.ready === true);
       try {
         const r = await page.evaluate((a) => window.bench(a), {
           task: j.task, image: [...images.keys()][i], runs: opt.runs, warmup: opt.warmup,
           mode: opt.mode});
-        if (i === 0) console.log(`# webgl: ${r.gl}`);
+        if (i === 0 || opt.mode === 'tasks') console.log(`# webgl (${j.task}): ${r.gl}`);
         console.log([r.task, r.median.toFixed(3), r.p90.toFixed(3), r.min.toFixed(3), r.found,
                      `${r.width}x${r.height}`, wasmFetched.join(',') || '-'].join(' '));
       } catch (e) {
