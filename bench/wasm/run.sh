@@ -114,7 +114,7 @@ fi
 
 median() { sort -g | awk '{a[NR]=$1} END {if (NR==0) print "nan"; else if (NR%2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2}'; }
 
-declare -A W V WF VF  # per-round medians and what each side found
+declare -A W V WF VF G  # per-round medians, what each side found, WebGL ms (tasks)
 jobs=()
 for t in "${TASKS[@]}"; do jobs+=("$t=$MEDIA/${IMAGE[$t]}"); done
 echo "# $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg);" \
@@ -123,8 +123,16 @@ for ((r = 1; r <= ROUNDS; r++)); do
   # WASM round: one browser, one page per task.
   out=$(NODE_PATH=$CACHE/node_modules node "$HERE/driver.js" --runs "$RUNS" --warmup "$WARMUP" \
           "${driver_args[@]}" "$CACHE/pkg" "${jobs[@]}") || die "driver.js failed"
-  while read -r t med p90 min found size wasm; do
-    [ "$t" = "#" ] && { [ "$r" = 1 ] && echo "$t $med $p90 $min $found $size $wasm"; continue; }
+  while read -r line; do
+    if [[ $line == "#"* ]]; then
+      [ "$r" = 1 ] && echo "$line"
+      # tasks.html: "# webgl (TASK): ... taking X ms (mean)", the WebGL calls' share of a call.
+      if [[ $line =~ ^#\ webgl\ \(([a-z_]+)\):.*taking\ ([0-9.]+)\ ms ]]; then
+        G[${BASH_REMATCH[1]}]+="${BASH_REMATCH[2]} "
+      fi
+      continue
+    fi
+    read -r t med p90 min found size wasm <<<"$line"
     echo "round $r wasm  $t: median $med ms, p90 $p90, min $min; found $found; $size; $wasm"
     W[$t]+="$med "
     WF[$t]=$found
@@ -141,11 +149,15 @@ for ((r = 1; r <= ROUNDS; r++)); do
   done
 done
 
-printf '\n%-10s %10s %10s %12s\n' task wasm_ms vpipe_ms wasm/vpipe
+# Tasks mode adds the median of the rounds' mean WebGL time per call (image
+# upload + readback, part of wasm_ms; nothing is subtracted).
+printf '\n%-10s %10s %10s %12s%s\n' task wasm_ms vpipe_ms wasm/vpipe "$([ "$MODE" = tasks ] && printf ' %14s' 'of_it_webgl_ms')"
 for t in "${TASKS[@]}"; do
   w=$(tr ' ' '\n' <<<"${W[$t]}" | grep . | median)
   v=$(tr ' ' '\n' <<<"${V[$t]}" | grep . | median)
-  printf '%-10s %10.2f %10.2f %11.1fx\n' "$t" "$w" "$v" "$(awk -v a="$w" -v b="$v" 'BEGIN {print a / b}')"
+  g=
+  [ "$MODE" = tasks ] && g=$(printf ' %14.2f' "$(tr ' ' '\n' <<<"${G[$t]}" | grep . | median)")
+  printf '%-10s %10.2f %10.2f %11.1fx%s\n' "$t" "$w" "$v" "$(awk -v a="$w" -v b="$v" 'BEGIN {print a / b}')" "$g"
   # Different numbers of hands/poses found would mean different work timed.
   [ "${WF[$t]}" = "${VF[$t]}" ] || echo "  warning: $t: wasm found ${WF[$t]}, vpipe ${VF[$t]}"
 done
