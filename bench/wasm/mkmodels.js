@@ -319,4 +319,9 @@ function main() {
   }
 }
 
-main();
+try {
+  main();
+} catch (e) {
+  console.error('mkmodels.js: ' + e.message);
+  process.exit(1);
+}
