@@ -34,6 +34,7 @@ typedef struct dw_state {
   int32_t in_t;  /* tensor read (a folded PAD's input) */
   int32_t out_t; /* tensor written (an absorbed activation's output) */
   bool hswish;   /* HARD_SWISH epilogue */
+  int act;       /* DW_ACT_*: what the epilogue does (from lo, hi, hswish) */
   int32_t ih, iw, c, oh, ow, kh, kw, sh, sw, pad_t, pad_l, cp;
   int32_t tile_t; /* output pixels per tile (dw_choose_tile) */
   float lo, hi;
@@ -45,15 +46,35 @@ typedef struct dw_state {
 
 #ifdef VP_HAVE_DW_AVX512
 
-/* Output activation: clamp, then optionally x * relu6(x + 3) / 6. */
-__attribute__((target("avx512f"), always_inline)) static inline __m512 dw_act(const dw_state *s, __m512 v) {
-  v = _mm512_min_ps(_mm512_max_ps(v, _mm512_set1_ps(s->lo)), _mm512_set1_ps(s->hi));
-  if (s->hswish) {
-    __m512 t = _mm512_add_ps(v, _mm512_set1_ps(3.0f));
-    t = _mm512_min_ps(_mm512_max_ps(t, _mm512_setzero_ps()), _mm512_set1_ps(6.0f));
-    v = _mm512_mul_ps(v, _mm512_mul_ps(t, _mm512_set1_ps(1.0f / 6.0f)));
+/* The output activation, decided once per tile (the state is read into
+ * locals first: the stores could alias it, which made the compiler reload
+ * the bounds and the flag for every vector). Hard swish is computed as
+ * x * clamp(x / 6 + 1/2, 0, 1), one FMA and three more operations instead
+ * of six: on 3x3 layers with hard swish the epilogue took a fifth of the
+ * time (standalone timing, 48-wide rows of 32 channels: 30 -> 34 GMAC/s). */
+enum { DW_ACT_NONE, DW_ACT_CLAMP, DW_ACT_HSWISH, DW_ACT_CLAMP_HSWISH };
+
+__attribute__((target("avx512f"), always_inline)) static inline void dw_store(const dw_state *s, int kind, __m512 *acc,
+                                                                             float *o, int32_t c, __mmask16 m,
+                                                                             const int T) {
+  if (kind == DW_ACT_HSWISH || kind == DW_ACT_CLAMP_HSWISH) {
+    const __m512 sixth = _mm512_set1_ps(1.0f / 6.0f), half = _mm512_set1_ps(0.5f), one = _mm512_set1_ps(1.0f);
+    const __m512 lo = _mm512_set1_ps(s->lo), hi = _mm512_set1_ps(s->hi);
+#pragma GCC unroll 8
+    for (int j = 0; j < T; j++) {
+      __m512 v = kind == DW_ACT_CLAMP_HSWISH ? _mm512_min_ps(_mm512_max_ps(acc[j], lo), hi) : acc[j];
+      __m512 t = _mm512_min_ps(_mm512_max_ps(_mm512_fmadd_ps(v, sixth, half), _mm512_setzero_ps()), one);
+      _mm512_mask_storeu_ps(o + (size_t)j * (size_t)c, m, _mm512_mul_ps(v, t));
+    }
+  } else if (kind == DW_ACT_CLAMP) {
+    const __m512 lo = _mm512_set1_ps(s->lo), hi = _mm512_set1_ps(s->hi);
+#pragma GCC unroll 8
+    for (int j = 0; j < T; j++)
+      _mm512_mask_storeu_ps(o + (size_t)j * (size_t)c, m, _mm512_min_ps(_mm512_max_ps(acc[j], lo), hi));
+  } else {
+#pragma GCC unroll 8
+    for (int j = 0; j < T; j++) _mm512_mask_storeu_ps(o + (size_t)j * (size_t)c, m, acc[j]);
   }
-  return v;
 }
 
 /* T neighbouring output pixels times Q 16-channel blocks, for a k x k
@@ -104,12 +125,9 @@ __attribute__((target("avx512f"), always_inline)) static inline void dw_tile(con
       }
     }
   }
+  const int kind = s->act;
 #pragma GCC unroll 4
-  for (int q = 0; q < Q; q++) {
-    const __mmask16 mq = q == Q - 1 ? m : (__mmask16)0xffff;
-#pragma GCC unroll 8
-    for (int j = 0; j < T; j++) _mm512_mask_storeu_ps(o + (size_t)j * (size_t)c + 16 * q, mq, dw_act(s, acc[q][j]));
-  }
+  for (int q = 0; q < Q; q++) dw_store(s, kind, acc[q], o + 16 * q, c, q == Q - 1 ? m : (__mmask16)0xffff, T);
 }
 
 /* One output row, blocks of Q channel vectors, T pixels per tile. When the
@@ -178,7 +196,7 @@ DW_ROW(5, 1)
 DW_ROW(5, 2)
 #undef DW_ROW
 
-/* Pixels per tile: four independent accumulator chains already cover the
+/* The epilogue kind, and pixels per tile: four independent accumulator chains already cover the
  * FMA latency (4 cycles at one 512-bit FMA per cycle on Zen 4), and more
  * pixels only amortise the input loads a little better, so pick the width in
  * 8..4 that wastes the fewest recomputed pixels on the row's last tile (all
@@ -188,6 +206,8 @@ DW_ROW(5, 2)
  * the weak models (a standalone timing loop, 1 thread): rows of 12 and 14
  * went from 20-24 to 27-28 GMAC/s, 7x7 and 6x6 rows from 14-19 to 34-52. */
 static void dw_choose_tile(dw_state *s) {
+  bool clamp = s->lo > -INFINITY || s->hi < INFINITY;
+  s->act = s->hswish ? (clamp ? DW_ACT_CLAMP_HSWISH : DW_ACT_HSWISH) : clamp ? DW_ACT_CLAMP : DW_ACT_NONE;
   if (s->ow < 4) {
     s->tile_t = s->ow;
     return;
@@ -284,7 +304,6 @@ vp_status vp__dwconv_prepare(const vp__graph *g, const vp__op *op, const vp__fol
   s->sh = op->stride_h;
   s->sw = op->stride_w;
   s->cp = (s->c + 15) / 16 * 16;
-  dw_choose_tile(s);
   s->in_t = fold ? fold->input : op->inputs[0];
   s->out_t = out;
   s->hswish = act_op && act_op->code == VP_OP_HARD_SWISH;
@@ -305,6 +324,9 @@ vp_status vp__dwconv_prepare(const vp__graph *g, const vp__op *op, const vp__fol
     case VP_ACT_RELU_N1_TO_1: s->lo = -1.0f; s->hi = 1.0f; break;
     default: s->lo = -INFINITY; s->hi = INFINITY; break;
   }
+#ifdef VP_HAVE_DW_AVX512
+  dw_choose_tile(s); /* after the activation bounds */
+#endif
   size_t taps = (size_t)s->kh * (size_t)s->kw;
   s->w = aligned_alloc(64, taps * (size_t)s->cp * sizeof(float));
   s->bias = aligned_alloc(64, (size_t)s->cp * sizeof(float));
