@@ -28,6 +28,7 @@ typedef struct add_state {
   float lo, hi;
   float *slope;        /* per-channel PReLU slope (padded to 16), or NULL */
   bool avx512;
+  bool blocks;         /* every channel count a multiple of 16 (add_rows_blocks) */
   const float *pa, *pb;
   float *po;
 } add_state;
@@ -74,6 +75,42 @@ __attribute__((target("avx512f"))) static void add_rows_avx512(const add_state *
 #endif
 
 #ifdef VP_HAVE_ADD_AVX512
+/* Whole 16-channel blocks only (every residual add in MediaPipe's models):
+ * no masks, the PReLU/clamp choice hoisted out of the pixel loop (PRELU and
+ * CLAMP are constants after inlining), and the state copied into locals
+ * because the stores could alias it. Channels [0, cab) come from both
+ * inputs, [cab, c) from the one that has them (the other was channel-padded
+ * with zeros). Standalone timing, 1 thread: 96x96x16 with PReLU 26.4 -> 18.8
+ * us, 24x24x64 4.9 -> 3.8 us. */
+__attribute__((target("avx512f"), always_inline)) static inline void add_rows_blocks(const add_state *s, size_t p0,
+                                                                                    size_t np, const bool PRELU,
+                                                                                    const bool CLAMP) {
+  const int32_t c = s->c, ca = s->ca, cb = s->cb, cab = ca < cb ? ca : cb;
+  const float *pa = s->pa + p0 * (size_t)ca, *pb = s->pb + p0 * (size_t)cb;
+  const float *slope = s->slope;
+  float *po = s->po + p0 * (size_t)c;
+  const __m512 lo = _mm512_set1_ps(s->lo), hi = _mm512_set1_ps(s->hi), zero = _mm512_setzero_ps();
+  for (size_t p = 0; p < np; p++, pa += ca, pb += cb, po += c) {
+    for (int32_t k = 0; k < c; k += 16) {
+      __m512 v = k < cab ? _mm512_add_ps(_mm512_loadu_ps(pa + k), _mm512_loadu_ps(pb + k))
+                         : _mm512_loadu_ps(k < ca ? pa + k : pb + k);
+      if (PRELU) v = _mm512_mask_mul_ps(v, _mm512_cmp_ps_mask(v, zero, _CMP_LT_OQ), v, _mm512_loadu_ps(slope + k));
+      if (CLAMP) v = _mm512_min_ps(_mm512_max_ps(v, lo), hi);
+      _mm512_storeu_ps(po + k, v);
+    }
+  }
+}
+
+__attribute__((target("avx512f"))) static void add_rows_blocks_any(const add_state *s, size_t p0, size_t np) {
+  bool clamp = s->lo > -INFINITY || s->hi < INFINITY;
+  if (s->slope)
+    clamp ? add_rows_blocks(s, p0, np, true, true) : add_rows_blocks(s, p0, np, true, false);
+  else
+    clamp ? add_rows_blocks(s, p0, np, false, true) : add_rows_blocks(s, p0, np, false, false);
+}
+#endif
+
+#ifdef VP_HAVE_ADD_AVX512
 /* Sessions are created on many threads: probe the CPU once. */
 static pthread_once_t cpu_once = PTHREAD_ONCE_INIT;
 static bool cpu_avx512;
@@ -87,6 +124,10 @@ static void cpu_probe(void) {
 static void add_tile(void *ctx, size_t p0, size_t np) {
   const add_state *s = ctx;
 #ifdef VP_HAVE_ADD_AVX512
+  if (s->avx512 && s->blocks) {
+    add_rows_blocks_any(s, p0, np);
+    return;
+  }
   if (s->avx512) {
     add_rows_avx512(s, p0, np);
     return;
@@ -146,6 +187,7 @@ vp_status vp__add_prepare(const vp__graph *g, const vp__add_fusion *f, vp__kerne
 #ifdef VP_HAVE_ADD_AVX512
   pthread_once(&cpu_once, cpu_probe);
   s->avx512 = cpu_avx512;
+  s->blocks = s->c % 16 == 0 && s->ca % 16 == 0 && s->cb % 16 == 0 && (s->ca == s->c || s->cb == s->c);
 #endif
   *fn = k_add;
   *state = s;
