@@ -195,11 +195,151 @@ static bool same_dims(const vp__tensor *a, const vp__tensor *b) {
   return true;
 }
 
+static bool sole_user(const vp__graph *g, const int32_t *uses, const int32_t *user, int32_t t, int32_t i) {
+  return uses[t] == 1 && !g->tensors[t].is_output && user[t] > i;
+}
+
+static bool is_vec4(const vp__tensor *t, int32_t c) {
+  return t->rank == 4 && t->dtype == VP_DTYPE_F32 && !t->data && t->dims[0] == 1 && t->dims[1] == 1 &&
+         t->dims[2] == 1 && (c < 0 || t->dims[3] == c);
+}
+
+/* A 1x1 convolution of a [1,1,1,cin] vector with constant float weights. */
+static bool se_conv_ok(const vp__graph *g, const vp__op *op) {
+  if (op->code != VP_OP_CONV_2D || op->num_inputs < 2 || op->num_outputs != 1 || op->inputs[0] < 0 ||
+      op->inputs[1] < 0)
+    return false;
+  if (op->activation != VP_ACT_NONE && op->activation != VP_ACT_RELU && op->activation != VP_ACT_RELU6 &&
+      op->activation != VP_ACT_RELU_N1_TO_1)
+    return false;
+  const vp__tensor *w = &g->tensors[op->inputs[1]];
+  if (!w->data || w->dtype != VP_DTYPE_F32 || w->rank != 4 || w->dims[1] != 1 || w->dims[2] != 1) return false;
+  if (!is_vec4(&g->tensors[op->inputs[0]], w->dims[3]) || !is_vec4(&g->tensors[op->outputs[0]], w->dims[0]))
+    return false;
+  if (op->num_inputs > 2 && op->inputs[2] >= 0) {
+    const vp__tensor *b = &g->tensors[op->inputs[2]];
+    if (!b->data || b->dtype != VP_DTYPE_F32 || b->num_elements != (size_t)w->dims[0]) return false;
+  }
+  return true;
+}
+
+/* Squeeze-and-excitation: MUL(x, LOGISTIC(CONV([RELU](CONV([RELU](
+ * AVERAGE_POOL(src))))))) [+ ADD y], walking back from the MUL at @p i over
+ * sole-user links. Fills @p f and the absorbed operators; false when the
+ * pattern does not match exactly. */
+static bool match_se(const vp_session *s, int32_t i, const int32_t *uses, const int32_t *user, const int32_t *prod,
+                     vp__se_fusion *f, int32_t *absorbed, int32_t *nabs) {
+  const vp__graph *g = s->g;
+  const vp__op *op = &g->ops[i];
+  if (op->code != VP_OP_MUL || op->num_inputs != 2 || op->num_outputs != 1 || op->activation != VP_ACT_NONE)
+    return false;
+  const vp__tensor *o = &g->tensors[op->outputs[0]];
+  if (o->rank != 4 || o->dtype != VP_DTYPE_F32 || o->dims[0] != 1) return false;
+  int32_t c = o->dims[3];
+  for (int k = 0; k < 2; k++) {
+    int32_t gt = op->inputs[k], x = op->inputs[1 - k];
+    if (gt < 0 || x < 0 || gt == x || !is_vec4(&g->tensors[gt], c)) continue;
+    const vp__tensor *xt = &g->tensors[x];
+    if (xt->data || xt->dtype != VP_DTYPE_F32 || !same_dims(xt, o)) continue;
+    *nabs = 0;
+    memset(f, 0, sizeof *f);
+    f->x = x;
+    f->y = -1;
+    f->out = op->outputs[0];
+    /* LOGISTIC */
+    int32_t t = gt, pi = prod[t];
+    if (pi < 0 || !sole_user(g, uses, user, t, pi) || user[t] != i) continue;
+    const vp__op *q = &g->ops[pi];
+    if (q->code != VP_OP_LOGISTIC || q->num_inputs != 1 || q->num_outputs != 1 || s->plan[pi].exec == VP_EXEC_FUSED ||
+        s->plan[pi].decided)
+      continue;
+    absorbed[(*nabs)++] = pi;
+    t = q->inputs[0];
+    /* Up to two (CONV [RELU]) pairs, last first, then the pool. */
+    const vp__op *convs[2];
+    bool relu[3] = {false, false, false}, relu6[3] = {false, false, false}, ok = true, pooled = false;
+    int32_t n = 0;
+    while (ok && !pooled) {
+      if (t < 0 || !is_vec4(&g->tensors[t], -1)) {
+        ok = false;
+        break;
+      }
+      int32_t pj = prod[t];
+      if (pj < 0 || !sole_user(g, uses, user, t, pj) || s->plan[pj].exec == VP_EXEC_FUSED || s->plan[pj].decided) {
+        ok = false;
+        break;
+      }
+      const vp__op *r = &g->ops[pj];
+      bool act = r->code == VP_OP_RELU || r->code == VP_OP_RELU6;
+      if (act && r->num_inputs == 1 && r->num_outputs == 1 && n < 2 && !relu[n] && !relu6[n] &&
+          r->inputs[0] >= 0 && same_dims(&g->tensors[r->inputs[0]], &g->tensors[t])) {
+        if (r->code == VP_OP_RELU) relu[n] = true;
+        else relu6[n] = true;
+        absorbed[(*nabs)++] = pj;
+        t = r->inputs[0];
+        continue;
+      }
+      if (n < 2 && se_conv_ok(g, r)) {
+        convs[n++] = r;
+        absorbed[(*nabs)++] = pj;
+        t = r->inputs[0];
+        continue;
+      }
+      if (n >= 1 && r->code == VP_OP_AVERAGE_POOL_2D && r->num_inputs == 1 && r->num_outputs == 1 &&
+          r->activation == VP_ACT_NONE && r->inputs[0] >= 0) {
+        const vp__tensor *st = &g->tensors[r->inputs[0]];
+        if (st->rank == 4 && st->dtype == VP_DTYPE_F32 && !st->data && st->dims[0] == 1 && st->dims[1] > 0 &&
+            st->dims[2] > 0 && r->filter_h == st->dims[1] && r->filter_w == st->dims[2] &&
+            is_vec4(&g->tensors[r->outputs[0]], st->dims[3])) {
+          absorbed[(*nabs)++] = pj;
+          f->src = r->inputs[0];
+          pooled = true;
+          continue;
+        }
+      }
+      ok = false;
+    }
+    /* Activations seen before any convolution belong to none. */
+    if (!ok || !pooled || relu[n] || relu6[n]) continue;
+    f->nconv = n;
+    for (int j = 0; j < n; j++) { /* convs[] was filled last first */
+      f->conv[j] = convs[n - 1 - j];
+      f->relu[j] = relu[n - 1 - j];
+      f->relu6[j] = relu6[n - 1 - j];
+    }
+    if (g->tensors[f->conv[n - 1]->outputs[0]].dims[3] != c) continue;
+    /* A residual ADD as the MUL's sole consumer, its other operand ready. */
+    if (sole_user(g, uses, user, f->out, i)) {
+      int32_t ai = user[f->out];
+      const vp__op *a = &g->ops[ai];
+      if (a->code == VP_OP_ADD && a->num_inputs == 2 && a->num_outputs == 1 && s->plan[ai].exec != VP_EXEC_FUSED &&
+          !s->plan[ai].decided &&
+          (a->activation == VP_ACT_NONE || a->activation == VP_ACT_RELU || a->activation == VP_ACT_RELU6 ||
+           a->activation == VP_ACT_RELU_N1_TO_1)) {
+        int32_t y = a->inputs[0] == f->out ? a->inputs[1] : a->inputs[0];
+        const vp__tensor *yt = y >= 0 ? &g->tensors[y] : NULL;
+        if (yt && y != f->out && !yt->data && yt->dtype == VP_DTYPE_F32 && same_dims(yt, o) && prod[y] < i &&
+            same_dims(&g->tensors[a->outputs[0]], o)) {
+          f->y = y;
+          f->add = a;
+          f->out = a->outputs[0];
+          absorbed[(*nabs)++] = ai;
+        }
+      }
+    }
+    return true;
+  }
+  return false;
+}
+
 /* Graph-level fusions, decided before anything else (custom kernels only):
  *  - a spatial zero PAD feeding only a VALID convolution becomes the
  *    convolution's explicit padding;
  *  - ADD [+ PAD of one operand's channels] [+ PRELU | RELU | RELU6] becomes one
- *    pass (kernel_add.c). */
+ *    pass (kernel_add.c);
+ *  - a squeeze-and-excitation gate (AVERAGE_POOL, 1x1 convolutions, LOGISTIC,
+ *    the broadcasting MUL, an optional residual ADD) becomes one kernel
+ *    (kernel_se.c). */
 static vp_status plan_fusions(vp_session *s) {
   const vp__graph *g = s->g;
   int32_t nt = g->num_tensors;
@@ -261,6 +401,25 @@ static vp_status plan_fusions(vp_session *s) {
         p->wr = x->outputs[0];
         p->act_op = x;
         s->plan[xi].exec = VP_EXEC_FUSED;
+      }
+      continue;
+    }
+    if (op->code == VP_OP_MUL) {
+      vp__se_fusion sf;
+      int32_t sabs[8], nsabs = 0;
+      if (match_se(s, i, uses, user, prod, &sf, sabs, &nsabs)) {
+        vp__op_plan *p = &s->plan[i];
+        rc = vp__se_prepare(g, &sf, &p->kernel, &p->state, &p->state_free);
+        if (rc != VP_OK) break;
+        p->exec = VP_EXEC_KERNEL;
+        p->decided = true;
+        p->remapped = true;
+        p->nrd = 3;
+        p->rd[0] = sf.src;
+        p->rd[1] = sf.x;
+        p->rd[2] = sf.y;
+        p->wr = sf.out;
+        for (int k = 0; k < nsabs; k++) s->plan[sabs[k]].exec = VP_EXEC_FUSED;
       }
       continue;
     }

@@ -125,6 +125,26 @@ bool vp__dwconv_applies(const vp__graph *g, const vp__op *op);
 vp_status vp__dwconv_prepare(const vp__graph *g, const vp__op *op, const vp__fold *fold, const vp__op *act_op,
                              int32_t out, vp__kernel_fn *fn, void **state, void (**state_free)(void *));
 
+/* ---- kernel_se.c: fused squeeze-and-excitation gate ------------------ */
+
+/* out = act(x * sigmoid(convs(mean over pixels of src)) [+ y]) on [1,H,W,C]
+ * tensors: an AVERAGE_POOL over the whole of src, one or two 1x1
+ * convolutions on the [1,1,1,*] vector (each with its fused activation and
+ * an optional RELU / RELU6 operator after it), LOGISTIC, the broadcasting
+ * MUL and optionally a residual ADD of y. */
+typedef struct vp__se_fusion {
+  int32_t src;                 /* tensor averaged */
+  int32_t nconv;               /* 1 or 2 */
+  const vp__op *conv[2];       /* in execution order */
+  bool relu[2], relu6[2];      /* a RELU / RELU6 operator after conv[i] */
+  int32_t x, y;                /* MUL's data operand; the ADD's other operand or -1 */
+  const vp__op *add;           /* absorbed ADD or NULL */
+  int32_t out;                 /* tensor written */
+} vp__se_fusion;
+
+vp_status vp__se_prepare(const vp__graph *g, const vp__se_fusion *f, vp__kernel_fn *fn, void **state,
+                         void (**state_free)(void *));
+
 /* ---- kernel_add.c: fused residual ADD ---------------------------------- */
 
 /* out = act(a + b) on [1,H,W,C] tensors, where a or b may have fewer channels
