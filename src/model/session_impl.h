@@ -81,7 +81,7 @@ typedef struct vp__op_plan {
   bool folded;          /* a PAD folded into this convolution */
   vp__fold fold;
   bool decided;         /* execution chosen by a fusion */
-  const vp__op *act_op; /* RELU / RELU6 / HARD_SWISH absorbed by a depthwise conv */
+  const vp__op *act_op; /* RELU / RELU6 / HARD_SWISH (/ PRELU: first-layer conv) absorbed */
 } vp__op_plan;
 
 /* xnn_initialize() once per process (thread safe). */
@@ -124,6 +124,14 @@ bool vp__dwconv_applies(const vp__graph *g, const vp__op *op);
  * HARD_SWISH or NULL; @p out: the tensor written. */
 vp_status vp__dwconv_prepare(const vp__graph *g, const vp__op *op, const vp__fold *fold, const vp__op *act_op,
                              int32_t out, vp__kernel_fn *fn, void **state, void (**state_free)(void *));
+
+/* ---- kernel_conv3.c: first-layer convolution (3 input channels) ------- */
+
+bool vp__conv3_applies(const vp__graph *g, const vp__op *op);
+/* @p fold: a folded PAD or NULL; @p act_op: an absorbed RELU / RELU6 /
+ * PRELU / HARD_SWISH or NULL; @p out: the tensor written. */
+vp_status vp__conv3_prepare(const vp__graph *g, const vp__op *op, const vp__fold *fold, const vp__op *act_op,
+                            int32_t out, vp__kernel_fn *fn, void **state, void (**state_free)(void *));
 
 /* ---- kernel_se.c: fused squeeze-and-excitation gate ------------------ */
 
