@@ -440,8 +440,9 @@ static vp_status plan_fusions(vp_session *s) {
     if (op->code != VP_OP_ADD || op->num_inputs != 2 || op->num_outputs != 1) continue;
     const vp__tensor *o = &g->tensors[op->outputs[0]];
     if (o->dtype != VP_DTYPE_F32 || o->rank < 1 || op->activation == VP_ACT_TANH) continue;
-    vp__add_fusion f = {.add = op, .a = op->inputs[0], .b = op->inputs[1], .act_op = NULL, .out = op->outputs[0]};
-    int32_t absorbed[3], nabs = 0;
+    vp__add_fusion f = {.add = op, .a = op->inputs[0], .b = op->inputs[1], .act_op = NULL, .out = op->outputs[0],
+                        .pool = {-1, -1}};
+    int32_t absorbed[6], nabs = 0;
     bool ok = true;
     for (int k = 0; k < 2 && ok; k++) {
       int32_t t = op->inputs[k];
@@ -464,6 +465,25 @@ static vp_status plan_fusions(vp_session *s) {
       ok = same_dims(&g->tensors[t], o);
     }
     if (!ok) continue;
+    /* A 2x2 stride-2 MAX_POOL producing an operand (the shortcut of
+     * BlazeFace-style stride-2 blocks): the kernel reads the pool's input. */
+    for (int k = 0; k < 2 && f.pool[0] < 0 && f.pool[1] < 0; k++) {
+      int32_t t = k == 0 ? f.a : f.b, pi = prod[t];
+      if (pi < 0 || s->plan[pi].exec == VP_EXEC_FUSED || s->plan[pi].decided || uses[t] != 1 ||
+          g->tensors[t].is_output)
+        continue;
+      const vp__op *mp = &g->ops[pi];
+      if (mp->code != VP_OP_MAX_POOL_2D || mp->num_inputs != 1 || mp->num_outputs != 1 || mp->inputs[0] < 0 ||
+          mp->activation != VP_ACT_NONE || mp->filter_h != 2 || mp->filter_w != 2 || mp->stride_h != 2 ||
+          mp->stride_w != 2)
+        continue;
+      const vp__tensor *pin = &g->tensors[mp->inputs[0]], *pout = &g->tensors[t];
+      if (pin->rank != 4 || pout->rank != 4 || pin->dtype != VP_DTYPE_F32 || pin->data || pin->dims[0] != 1 ||
+          pin->dims[1] != 2 * pout->dims[1] || pin->dims[2] != 2 * pout->dims[2] || pin->dims[3] != pout->dims[3])
+        continue;
+      f.pool[k] = mp->inputs[0];
+      absorbed[nabs++] = pi;
+    }
     /* The padded operands must match the output except in channels. */
     for (int k = 0; k < 2 && ok; k++) {
       const vp__tensor *t = &g->tensors[k == 0 ? f.a : f.b];
@@ -497,8 +517,8 @@ static vp_status plan_fusions(vp_session *s) {
     p->decided = true;
     p->remapped = true;
     p->nrd = 2;
-    p->rd[0] = f.a;
-    p->rd[1] = f.b;
+    p->rd[0] = f.pool[0] >= 0 ? f.pool[0] : f.a;
+    p->rd[1] = f.pool[1] >= 0 ? f.pool[1] : f.b;
     p->wr = f.out;
     for (int k = 0; k < nabs; k++) s->plan[absorbed[k]].exec = VP_EXEC_FUSED;
   }

@@ -164,6 +164,7 @@ typedef struct vp__add_fusion {
   int32_t a, b;          /* tensors read (PAD inputs when folded) */
   const vp__op *act_op;  /* PRELU / RELU / RELU6 absorbed, or NULL */
   int32_t out;           /* tensor written */
+  int32_t pool[2];       /* operand a / b is a 2x2 stride-2 MAX_POOL of this tensor, or -1 */
 } vp__add_fusion;
 
 vp_status vp__add_prepare(const vp__graph *g, const vp__add_fusion *f, vp__kernel_fn *fn, void **state,
