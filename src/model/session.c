@@ -629,6 +629,12 @@ static vp_status plan_ops(vp_session *s) {
       p->exec = VP_EXEC_KERNEL;
       continue;
     }
+    if (!p->remapped && vp__conv_c1_applies(g, op)) {
+      vp_status rc = vp__conv_c1_prepare(g, op, &p->kernel, &p->state, &p->state_free);
+      if (rc != VP_OK) return rc;
+      p->exec = VP_EXEC_KERNEL;
+      continue;
+    }
     if (p->act_op && vp__conv3_applies(g, op)) { /* only with an absorbed PReLU / hard swish */
       vp_status rc = vp__conv3_prepare(g, op, p->folded ? &p->fold : NULL, p->act_op, p->remapped ? p->wr : op->outputs[0],
                                        &p->kernel, &p->state, &p->state_free);

@@ -133,6 +133,12 @@ bool vp__conv3_applies(const vp__graph *g, const vp__op *op);
 vp_status vp__conv3_prepare(const vp__graph *g, const vp__op *op, const vp__fold *fold, const vp__op *act_op,
                             int32_t out, vp__kernel_fn *fn, void **state, void (**state_free)(void *));
 
+/* ---- kernel_conv_c1.c: 3x3 convolution from 8 channels to one ---------- */
+
+bool vp__conv_c1_applies(const vp__graph *g, const vp__op *op);
+vp_status vp__conv_c1_prepare(const vp__graph *g, const vp__op *op, vp__kernel_fn *fn, void **state,
+                              void (**state_free)(void *));
+
 /* ---- kernel_se.c: fused squeeze-and-excitation gate ------------------ */
 
 /* out = act(x * sigmoid(convs(mean over pixels of src)) [+ y]) on [1,H,W,C]
