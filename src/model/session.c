@@ -332,6 +332,59 @@ static bool match_se(const vp_session *s, int32_t i, const int32_t *uses, const 
   return false;
 }
 
+static bool const_f32(const vp__graph *g, int32_t t, size_t n) {
+  return t >= 0 && g->tensors[t].data && g->tensors[t].dtype == VP_DTYPE_F32 && g->tensors[t].num_elements == n;
+}
+
+static bool clamp_act(vp__activation a) {
+  return a == VP_ACT_NONE || a == VP_ACT_RELU || a == VP_ACT_RELU6 || a == VP_ACT_RELU_N1_TO_1;
+}
+
+/* x -> DEPTHWISE 3x3 SAME stride 1 (8 channels) -> CONV 1x1 8 to 8 -> ADD x,
+ * starting at the depthwise convolution @p i (kernel_dwpw8.c). */
+static bool match_dwpw8(const vp_session *s, int32_t i, const int32_t *uses, const int32_t *user, int32_t *pw_i,
+                        int32_t *add_i) {
+  const vp__graph *g = s->g;
+  const vp__op *dw = &g->ops[i];
+  if (dw->code != VP_OP_DEPTHWISE_CONV_2D || dw->num_inputs < 2 || dw->num_outputs != 1 || dw->inputs[0] < 0 ||
+      s->plan[i].remapped || s->plan[i].decided || !clamp_act(dw->activation))
+    return false;
+  int32_t x = dw->inputs[0], d = dw->outputs[0];
+  const vp__tensor *xt = &g->tensors[x];
+  if (xt->data || xt->dtype != VP_DTYPE_F32 || xt->rank != 4 || xt->dims[0] != 1 || xt->dims[3] != 8 ||
+      !same_dims(xt, &g->tensors[d]))
+    return false;
+  const vp__tensor *w = &g->tensors[dw->inputs[1]];
+  if (!const_f32(g, dw->inputs[1], 72) || w->rank != 4 || w->dims[1] != 3 || w->dims[2] != 3 || w->dims[3] != 8)
+    return false;
+  if (dw->num_inputs > 2 && dw->inputs[2] >= 0 && !const_f32(g, dw->inputs[2], 8)) return false;
+  if (dw->stride_h != 1 || dw->stride_w != 1 || dw->dilation_h > 1 || dw->dilation_w > 1 ||
+      dw->padding != VP_PAD_SAME)
+    return false;
+  if (!sole_user(g, uses, user, d, i)) return false;
+  int32_t pi = user[d];
+  const vp__op *pw = &g->ops[pi];
+  if (pw->code != VP_OP_CONV_2D || pw->num_inputs < 2 || pw->num_outputs != 1 || pw->inputs[0] != d ||
+      s->plan[pi].exec == VP_EXEC_FUSED || s->plan[pi].decided || !clamp_act(pw->activation))
+    return false;
+  const vp__tensor *pwt = &g->tensors[pw->inputs[1]];
+  if (!const_f32(g, pw->inputs[1], 64) || pwt->rank != 4 || pwt->dims[0] != 8 || pwt->dims[3] != 8) return false;
+  if (pw->num_inputs > 2 && pw->inputs[2] >= 0 && !const_f32(g, pw->inputs[2], 8)) return false;
+  if (pw->stride_h != 1 || pw->stride_w != 1 || !same_dims(&g->tensors[pw->outputs[0]], xt)) return false;
+  int32_t p = pw->outputs[0];
+  if (!sole_user(g, uses, user, p, pi)) return false;
+  int32_t ai = user[p];
+  const vp__op *add = &g->ops[ai];
+  if (add->code != VP_OP_ADD || add->num_inputs != 2 || add->num_outputs != 1 || s->plan[ai].exec == VP_EXEC_FUSED ||
+      s->plan[ai].decided || !clamp_act(add->activation))
+    return false;
+  if (!((add->inputs[0] == p && add->inputs[1] == x) || (add->inputs[1] == p && add->inputs[0] == x))) return false;
+  if (!same_dims(&g->tensors[add->outputs[0]], xt)) return false;
+  *pw_i = pi;
+  *add_i = ai;
+  return true;
+}
+
 /* Graph-level fusions, decided before anything else (custom kernels only):
  *  - a spatial zero PAD feeding only a VALID convolution becomes the
  *    convolution's explicit padding;
@@ -339,7 +392,9 @@ static bool match_se(const vp_session *s, int32_t i, const int32_t *uses, const 
  *    pass (kernel_add.c);
  *  - a squeeze-and-excitation gate (AVERAGE_POOL, 1x1 convolutions, LOGISTIC,
  *    the broadcasting MUL, an optional residual ADD) becomes one kernel
- *    (kernel_se.c). */
+ *    (kernel_se.c);
+ *  - DEPTHWISE 3x3 -> CONV 1x1 -> ADD of the block input on 8 channels
+ *    becomes one pass (kernel_dwpw8.c). */
 static vp_status plan_fusions(vp_session *s) {
   const vp__graph *g = s->g;
   int32_t nt = g->num_tensors;
@@ -382,6 +437,22 @@ static vp_status plan_fusions(vp_session *s) {
         cp->rd[0] = op->inputs[0];
         cp->wr = conv->outputs[0];
       }
+      continue;
+    }
+    int32_t pw_i, add_i;
+    if (op->code == VP_OP_DEPTHWISE_CONV_2D && vp__dwpw8_cpu_ok() && match_dwpw8(s, i, uses, user, &pw_i, &add_i)) {
+      vp__op_plan *p = &s->plan[i];
+      const vp__op *add = &g->ops[add_i];
+      rc = vp__dwpw8_prepare(g, op, &g->ops[pw_i], add, add->outputs[0], &p->kernel, &p->state, &p->state_free);
+      if (rc != VP_OK) break;
+      p->exec = VP_EXEC_KERNEL;
+      p->decided = true;
+      p->remapped = true;
+      p->nrd = 1;
+      p->rd[0] = op->inputs[0];
+      p->wr = add->outputs[0];
+      s->plan[pw_i].exec = VP_EXEC_FUSED;
+      s->plan[add_i].exec = VP_EXEC_FUSED;
       continue;
     }
     bool conv3 = op->code == VP_OP_CONV_2D && vp__conv3_applies(g, op);

@@ -139,6 +139,13 @@ bool vp__conv_c1_applies(const vp__graph *g, const vp__op *op);
 vp_status vp__conv_c1_prepare(const vp__graph *g, const vp__op *op, vp__kernel_fn *fn, void **state,
                               void (**state_free)(void *));
 
+/* ---- kernel_dwpw8.c: fused 8-channel residual block ------------------- */
+
+/* y = act(x + act(CONV_1x1_8to8(act(DEPTHWISE_3x3_SAME(x))))) on [1,H,W,8]. */
+bool vp__dwpw8_cpu_ok(void);
+vp_status vp__dwpw8_prepare(const vp__graph *g, const vp__op *dw, const vp__op *pw, const vp__op *add, int32_t out,
+                            vp__kernel_fn *fn, void **state, void (**state_free)(void *));
+
 /* ---- kernel_se.c: fused squeeze-and-excitation gate ------------------ */
 
 /* out = act(x * sigmoid(convs(mean over pixels of src)) [+ y]) on [1,H,W,C]
