@@ -80,15 +80,26 @@ static __mmask16 mask_for(int32_t n, int32_t k) {
   return (__mmask16)((1u << left) - 1u);
 }
 
+/* Max of the 2x2 window at q over the lanes of m (masked-off lanes 0). */
+__attribute__((target("avx512f"))) static inline __m512 pool_max16m(const float *q, size_t row, int32_t ch, int32_t k,
+                                                                   __mmask16 m) {
+  __m512 m0 = _mm512_max_ps(_mm512_maskz_loadu_ps(m, q + k), _mm512_maskz_loadu_ps(m, q + ch + k));
+  __m512 m1 = _mm512_max_ps(_mm512_maskz_loadu_ps(m, q + row + k), _mm512_maskz_loadu_ps(m, q + row + ch + k));
+  return _mm512_max_ps(m0, m1);
+}
+
 __attribute__((target("avx512f"))) static void add_rows_avx512(const add_state *s, size_t p0, size_t np) {
   const __m512 lo = _mm512_set1_ps(s->lo), hi = _mm512_set1_ps(s->hi), zero = _mm512_setzero_ps();
+  const size_t rowa = 2 * s->ow * (size_t)s->ca, rowb = 2 * s->ow * (size_t)s->cb;
   for (size_t p = p0; p < p0 + np; p++) {
-    const float *a = s->pa + p * (size_t)s->ca, *b = s->pb + p * (size_t)s->cb;
+    const float *a = s->pooled == 0 ? pool_src(s->pa, p, s->ow, s->ca) : s->pa + p * (size_t)s->ca;
+    const float *b = s->pooled == 1 ? pool_src(s->pb, p, s->ow, s->cb) : s->pb + p * (size_t)s->cb;
     float *o = s->po + p * (size_t)s->c;
     for (int32_t k = 0; k < s->c; k += 16) {
-      __mmask16 mo = mask_for(s->c, k);
-      __m512 v = _mm512_add_ps(_mm512_maskz_loadu_ps(mask_for(s->ca, k), a + k),
-                               _mm512_maskz_loadu_ps(mask_for(s->cb, k), b + k));
+      __mmask16 mo = mask_for(s->c, k), ma = mask_for(s->ca, k), mb = mask_for(s->cb, k);
+      __m512 va = s->pooled == 0 ? pool_max16m(a, rowa, s->ca, k, ma) : _mm512_maskz_loadu_ps(ma, a + k);
+      __m512 vb = s->pooled == 1 ? pool_max16m(b, rowb, s->cb, k, mb) : _mm512_maskz_loadu_ps(mb, b + k);
+      __m512 v = _mm512_add_ps(va, vb);
       if (s->slope) {
         __mmask16 neg = _mm512_cmp_ps_mask(v, zero, _CMP_LT_OQ);
         v = _mm512_mask_mul_ps(v, neg, v, _mm512_loadu_ps(s->slope + k));
@@ -101,7 +112,8 @@ __attribute__((target("avx512f"))) static void add_rows_avx512(const add_state *
 #endif
 
 #ifdef VP_HAVE_ADD_AVX512
-/* Whole 16-channel blocks only (every residual add in MediaPipe's models):
+/* Whole 16-channel blocks only (the landmark and palm networks' adds; the
+ * face detector's 24..88 channels take the masked path above):
  * no masks, the PReLU/clamp choice hoisted out of the pixel loop (PRELU and
  * CLAMP are constants after inlining), and the state copied into locals
  * because the stores could alias it. Channels [0, cab) come from both
@@ -176,7 +188,7 @@ static void add_tile(void *ctx, size_t p0, size_t np) {
     add_rows_blocks_any(s, p0, np);
     return;
   }
-  if (s->avx512 && s->pooled < 0) {
+  if (s->avx512) {
     add_rows_avx512(s, p0, np);
     return;
   }
