@@ -3,9 +3,10 @@
  * Why: this XNNPACK build's depthwise kernels run one accumulator chain per
  * 16 channels through all k*k taps, so a 5x5 depthwise convolution is bound by
  * FMA latency (PERFORMANCE-NOTES.md measured 26% of palm detection's time in
- * it). Here every 16-channel vector computes 8 (stride 1) or 4 (stride 2)
- * neighbouring output pixels at once: independent accumulator chains, and
- * each input vector of a kernel row is loaded once for all of them.
+ * it). Here every 16-channel vector computes 4 to 8 neighbouring output
+ * pixels at once (the width dividing the row, dw_choose_tile): independent
+ * accumulator chains, and each input vector of a kernel row is loaded once
+ * for all of them; image borders are zero columns inside the same tiles.
  *
  * Layout: NHWC input/output, TFLite's [1, KH, KW, C] filter repacked at
  * session creation into [KH*KW][Cp] with Cp = C rounded up to 16 (zero
