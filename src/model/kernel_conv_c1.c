@@ -33,6 +33,7 @@ typedef struct c1_state {
   float *out;
 } c1_state;
 
+#ifdef VP_HAVE_C1_AVX512
 /* One output pixel with bounds checks, in (ky, kx, c) order. */
 static float c1_pixel(const c1_state *s, int32_t y, int32_t x) {
   float acc = s->bias;
@@ -49,7 +50,6 @@ static float c1_pixel(const c1_state *s, int32_t y, int32_t x) {
   return acc < s->lo ? s->lo : acc > s->hi ? s->hi : acc;
 }
 
-#ifdef VP_HAVE_C1_AVX512
 __attribute__((target("avx512f,avx512vl,fma"))) static void c1_row(void *ctx, size_t yy) {
   const c1_state *s = ctx;
   const int32_t y = (int32_t)yy, w = s->w;

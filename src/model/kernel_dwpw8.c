@@ -40,6 +40,7 @@ typedef struct dwpw8_state {
   float *out;
 } dwpw8_state;
 
+#ifdef VP_HAVE_DWPW8_AVX512
 static float clampf(float v, float lo, float hi) {
   v = v < lo ? lo : v;
   return v > hi ? hi : v;
@@ -71,7 +72,6 @@ static void dwpw8_pixel(const dwpw8_state *s, int32_t y, int32_t x) {
   for (int c = 0; c < 8; c++) out[c] = clampf(xi[c] + o[c], s->lo[2], s->hi[2]);
 }
 
-#ifdef VP_HAVE_DWPW8_AVX512
 typedef struct dwpw8_regs {
   __m512 wd[9], wp[8], bd, bp, lo0, hi0, lo1, hi1, lo2, hi2;
 } dwpw8_regs;
