@@ -81,7 +81,7 @@ typedef struct vp__op_plan {
   bool folded;          /* a PAD folded into this convolution */
   vp__fold fold;
   bool decided;         /* execution chosen by a fusion */
-  const vp__op *act_op; /* RELU / RELU6 / HARD_SWISH absorbed by a depthwise conv */
+  const vp__op *act_op; /* RELU / RELU6 / HARD_SWISH (/ PRELU: first-layer conv) absorbed */
 } vp__op_plan;
 
 /* xnn_initialize() once per process (thread safe). */
@@ -125,6 +125,47 @@ bool vp__dwconv_applies(const vp__graph *g, const vp__op *op);
 vp_status vp__dwconv_prepare(const vp__graph *g, const vp__op *op, const vp__fold *fold, const vp__op *act_op,
                              int32_t out, vp__kernel_fn *fn, void **state, void (**state_free)(void *));
 
+/* ---- kernel_conv3.c: first-layer convolution (3 input channels) ------- */
+
+bool vp__conv3_applies(const vp__graph *g, const vp__op *op);
+/* @p fold: a folded PAD or NULL; @p act_op: an absorbed RELU / RELU6 /
+ * PRELU / HARD_SWISH or NULL; @p out: the tensor written. */
+vp_status vp__conv3_prepare(const vp__graph *g, const vp__op *op, const vp__fold *fold, const vp__op *act_op,
+                            int32_t out, vp__kernel_fn *fn, void **state, void (**state_free)(void *));
+
+/* ---- kernel_conv_c1.c: 3x3 convolution from 8 channels to one ---------- */
+
+bool vp__conv_c1_applies(const vp__graph *g, const vp__op *op);
+vp_status vp__conv_c1_prepare(const vp__graph *g, const vp__op *op, vp__kernel_fn *fn, void **state,
+                              void (**state_free)(void *));
+
+/* ---- kernel_dwpw8.c: fused 8-channel residual block ------------------- */
+
+/* y = act(x + act(CONV_1x1_8to8(act(DEPTHWISE_3x3_SAME(x))))) on [1,H,W,8]. */
+bool vp__dwpw8_cpu_ok(void);
+vp_status vp__dwpw8_prepare(const vp__graph *g, const vp__op *dw, const vp__op *pw, const vp__op *add, int32_t out,
+                            vp__kernel_fn *fn, void **state, void (**state_free)(void *));
+
+/* ---- kernel_se.c: fused squeeze-and-excitation gate ------------------ */
+
+/* out = act(x * sigmoid(convs(mean over pixels of src)) [+ y]) on [1,H,W,C]
+ * tensors: an AVERAGE_POOL over the whole of src, one or two 1x1
+ * convolutions on the [1,1,1,*] vector (each with its fused activation and
+ * an optional RELU / RELU6 operator after it), LOGISTIC, the broadcasting
+ * MUL and optionally a residual ADD of y. */
+typedef struct vp__se_fusion {
+  int32_t src;                 /* tensor averaged */
+  int32_t nconv;               /* 1 or 2 */
+  const vp__op *conv[2];       /* in execution order */
+  bool relu[2], relu6[2];      /* a RELU / RELU6 operator after conv[i] */
+  int32_t x, y;                /* MUL's data operand; the ADD's other operand or -1 */
+  const vp__op *add;           /* absorbed ADD or NULL */
+  int32_t out;                 /* tensor written */
+} vp__se_fusion;
+
+vp_status vp__se_prepare(const vp__graph *g, const vp__se_fusion *f, vp__kernel_fn *fn, void **state,
+                         void (**state_free)(void *));
+
 /* ---- kernel_add.c: fused residual ADD ---------------------------------- */
 
 /* out = act(a + b) on [1,H,W,C] tensors, where a or b may have fewer channels
@@ -136,6 +177,7 @@ typedef struct vp__add_fusion {
   int32_t a, b;          /* tensors read (PAD inputs when folded) */
   const vp__op *act_op;  /* PRELU / RELU / RELU6 absorbed, or NULL */
   int32_t out;           /* tensor written */
+  int32_t pool[2];       /* operand a / b is a 2x2 stride-2 MAX_POOL of this tensor, or -1 */
 } vp__add_fusion;
 
 vp_status vp__add_prepare(const vp__graph *g, const vp__add_fusion *f, vp__kernel_fn *fn, void **state,
