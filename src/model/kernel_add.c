@@ -171,14 +171,6 @@ __attribute__((target("avx512f"))) static void add_rows_blocks_any(const add_sta
 #endif
 
 #ifdef VP_HAVE_ADD_AVX512
-/* Sessions are created on many threads: probe the CPU once. */
-static pthread_once_t cpu_once = PTHREAD_ONCE_INIT;
-static bool cpu_avx512;
-
-static void cpu_probe(void) {
-  __builtin_cpu_init();
-  cpu_avx512 = __builtin_cpu_supports("avx512f") != 0;
-}
 #endif
 
 static void add_tile(void *ctx, size_t p0, size_t np) {
@@ -247,8 +239,7 @@ vp_status vp__add_prepare(const vp__graph *g, const vp__add_fusion *f, vp__kerne
     memcpy(s->slope, g->tensors[f->act_op->inputs[1]].data, (size_t)s->c * sizeof(float));
   }
 #ifdef VP_HAVE_ADD_AVX512
-  pthread_once(&cpu_once, cpu_probe);
-  s->avx512 = cpu_avx512;
+  s->avx512 = vp__cpu_has_avx512();
   s->blocks = s->c % 16 == 0 && s->ca % 16 == 0 && s->cb % 16 == 0 && (s->ca == s->c || s->cb == s->c);
 #endif
   *fn = k_add;

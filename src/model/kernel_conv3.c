@@ -163,13 +163,6 @@ C3_ROW(5, 2, 1)
 C3_ROW(5, 2, 2)
 #undef C3_ROW
 
-static pthread_once_t cpu_once = PTHREAD_ONCE_INIT;
-static bool cpu_avx512;
-
-static void cpu_probe(void) {
-  __builtin_cpu_init();
-  cpu_avx512 = __builtin_cpu_supports("avx512f") != 0;
-}
 #endif
 
 static vp_status k_conv3(const vp__kernel_ctx *c) {
@@ -205,8 +198,7 @@ bool vp__conv3_applies(const vp__graph *g, const vp__op *op) {
 #ifdef VP_HAVE_CONV3_AVX512
   if (op->code != VP_OP_CONV_2D || op->num_inputs < 2 || op->inputs[0] < 0 || op->inputs[1] < 0) return false;
   if (getenv("VPIPE_NO_CUSTOM_KERNELS") || !vp__xnn_supports(g, op)) return false;
-  pthread_once(&cpu_once, cpu_probe);
-  if (!cpu_avx512) return false;
+  if (!vp__cpu_has_avx512()) return false;
   const vp__tensor *a = &g->tensors[op->inputs[0]], *w = &g->tensors[op->inputs[1]];
   if (a->rank != 4 || a->dims[0] != 1 || a->dims[3] != 3 || w->rank != 4 || w->dims[3] != 3) return false;
   if (w->dims[1] != w->dims[2] || (w->dims[1] != 3 && w->dims[1] != 5)) return false;

@@ -88,13 +88,6 @@ __attribute__((target("avx512f,avx512vl,fma"))) static void c1_row(void *ctx, si
   for (; x < w; x++) o[x] = c1_pixel(s, y, x);
 }
 
-static pthread_once_t cpu_once = PTHREAD_ONCE_INIT;
-static bool cpu_avx512;
-
-static void cpu_probe(void) {
-  __builtin_cpu_init();
-  cpu_avx512 = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("fma");
-}
 #endif
 
 static vp_status k_conv_c1(const vp__kernel_ctx *c) {
@@ -122,8 +115,7 @@ bool vp__conv_c1_applies(const vp__graph *g, const vp__op *op) {
       op->inputs[1] < 0)
     return false;
   if (getenv("VPIPE_NO_CUSTOM_KERNELS") || !vp__xnn_supports(g, op)) return false;
-  pthread_once(&cpu_once, cpu_probe);
-  if (!cpu_avx512) return false;
+  if (!vp__cpu_has_avx512vl_fma()) return false;
   const vp__tensor *a = &g->tensors[op->inputs[0]], *w = &g->tensors[op->inputs[1]];
   const vp__tensor *o = &g->tensors[op->outputs[0]];
   if (a->rank != 4 || a->dims[0] != 1 || a->dims[3] != 8 || o->rank != 4 || o->dims[3] != 1) return false;

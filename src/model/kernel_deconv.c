@@ -35,14 +35,6 @@ typedef struct deconv_state {
   float *po;
 } deconv_state;
 
-static pthread_once_t cpu_once = PTHREAD_ONCE_INIT;
-static bool cpu_avx512;
-
-static void cpu_probe(void) {
-  __builtin_cpu_init();
-  cpu_avx512 = __builtin_cpu_supports("avx512f") != 0;
-}
-
 /* Transposes 16 pixels x 16 channels (r[p] = channels of pixel p) into
  * col[c] = channel c of the 16 pixels: in-lane unpacks and shuffles, then a
  * 4x4 transpose of the 128-bit lanes (no gathers: they are slow on AMD). */
@@ -117,8 +109,7 @@ bool vp__deconv_applies(const vp__graph *g, const vp__op *op) {
 #ifdef VP_HAVE_DECONV_AVX512
   if (op->code != VP_OP_CUSTOM_CONV2D_TRANSPOSE_BIAS || op->num_inputs < 3 || op->num_outputs != 1) return false;
   if (getenv("VPIPE_NO_CUSTOM_KERNELS") || !vp__xnn_supports(g, op)) return false;
-  pthread_once(&cpu_once, cpu_probe);
-  if (!cpu_avx512) return false;
+  if (!vp__cpu_has_avx512()) return false;
   const vp__tensor *a = &g->tensors[op->inputs[0]], *w = &g->tensors[op->inputs[1]];
   const vp__tensor *o = &g->tensors[op->outputs[0]];
   /* vp__xnn_supports checked ranks, constant f32 weights and bias, shapes. */

@@ -224,20 +224,6 @@ static void dw_choose_tile(dw_state *s) {
   s->tile_t = best;
 }
 
-static pthread_once_t cpu_once = PTHREAD_ONCE_INIT;
-static bool cpu_avx512;
-
-static void cpu_probe(void) {
-  __builtin_cpu_init();
-  cpu_avx512 = __builtin_cpu_supports("avx512f") != 0;
-}
-
-/* Sessions are created on many threads: probe the CPU once. */
-static bool have_avx512(void) {
-  pthread_once(&cpu_once, cpu_probe);
-  return cpu_avx512;
-}
-
 #endif
 
 static vp_status k_dwconv(const vp__kernel_ctx *c) {
@@ -272,7 +258,7 @@ static void dw_free(void *p) {
  * operator vp__xnn_supports() accepts. */
 bool vp__dwconv_applies(const vp__graph *g, const vp__op *op) {
 #ifdef VP_HAVE_DW_AVX512
-  if (op->code != VP_OP_DEPTHWISE_CONV_2D || !vp__xnn_supports(g, op) || !have_avx512()) return false;
+  if (op->code != VP_OP_DEPTHWISE_CONV_2D || !vp__xnn_supports(g, op) || !vp__cpu_has_avx512()) return false;
   if (getenv("VPIPE_NO_CUSTOM_KERNELS")) return false;
   const vp__tensor *a = &g->tensors[op->inputs[0]], *w = &g->tensors[op->inputs[1]];
   if (w->dims[3] != a->dims[3]) return false; /* multiplier 1 */

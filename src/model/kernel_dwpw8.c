@@ -155,13 +155,6 @@ __attribute__((target("avx512f"))) static void dwpw8_row(void *ctx, size_t yy) {
   for (; x < w; x++) dwpw8_pixel(s, y, x);
 }
 
-static pthread_once_t cpu_once = PTHREAD_ONCE_INIT;
-static bool cpu_avx512;
-
-static void cpu_probe(void) {
-  __builtin_cpu_init();
-  cpu_avx512 = __builtin_cpu_supports("avx512f") != 0;
-}
 #endif
 
 static vp_status k_dwpw8(const vp__kernel_ctx *c) {
@@ -183,8 +176,7 @@ static vp_status k_dwpw8(const vp__kernel_ctx *c) {
 bool vp__dwpw8_cpu_ok(void) {
 #ifdef VP_HAVE_DWPW8_AVX512
   if (getenv("VPIPE_NO_CUSTOM_KERNELS")) return false;
-  pthread_once(&cpu_once, cpu_probe);
-  return cpu_avx512;
+  return vp__cpu_has_avx512();
 #else
   return false;
 #endif

@@ -34,14 +34,6 @@ typedef struct resize_state {
   float *po;
 } resize_state;
 
-static pthread_once_t cpu_once = PTHREAD_ONCE_INIT;
-static bool cpu_avx512;
-
-static void cpu_probe(void) {
-  __builtin_cpu_init();
-  cpu_avx512 = __builtin_cpu_supports("avx512f") != 0;
-}
-
 static void coords(int32_t o, int32_t in, int32_t out, bool ac, bool hp, int32_t *lo, int32_t *hi, float *w) {
   float scale = (ac && out > 1) ? (float)(in - 1) / (float)(out - 1) : (float)in / (float)out;
   float v = hp ? ((float)o + 0.5f) * scale - 0.5f : (float)o * scale;
@@ -118,8 +110,7 @@ bool vp__resize_applies(const vp__graph *g, const vp__op *op) {
 #ifdef VP_HAVE_RESIZE_AVX512
   if (op->code != VP_OP_RESIZE_BILINEAR || op->num_inputs < 1 || op->num_outputs != 1) return false;
   if (getenv("VPIPE_NO_CUSTOM_KERNELS") || !vp__xnn_supports(g, op)) return false;
-  pthread_once(&cpu_once, cpu_probe);
-  if (!cpu_avx512) return false;
+  if (!vp__cpu_has_avx512()) return false;
   const vp__tensor *a = &g->tensors[op->inputs[0]], *o = &g->tensors[op->outputs[0]];
   return a->rank == 4 && o->rank == 4 && a->dims[0] == 1 && o->dims[0] == 1 && a->dims[3] == o->dims[3] &&
          a->dims[1] > 0 && a->dims[2] > 0 && o->dims[1] > 0 && o->dims[2] > 0 && a->dims[3] > 0;

@@ -106,13 +106,6 @@ __attribute__((target("avx512f"))) static void se_mul_avx512(const se_state *s, 
   }
 }
 
-static pthread_once_t cpu_once = PTHREAD_ONCE_INIT;
-static bool cpu_avx512;
-
-static void cpu_probe(void) {
-  __builtin_cpu_init();
-  cpu_avx512 = __builtin_cpu_supports("avx512f") != 0;
-}
 #endif
 
 static void se_tile(void *ctx, size_t p0, size_t np) {
@@ -223,8 +216,7 @@ vp_status vp__se_prepare(const vp__graph *g, const vp__se_fusion *f, vp__kernel_
   }
   memset(s->gate, 0, cpad * sizeof(float));
 #ifdef VP_HAVE_SE_AVX512
-  pthread_once(&cpu_once, cpu_probe);
-  s->avx512 = cpu_avx512;
+  s->avx512 = vp__cpu_has_avx512();
 #endif
   *fn = k_se;
   *state = s;

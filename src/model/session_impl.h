@@ -195,4 +195,8 @@ bool vp__resize_applies(const vp__graph *g, const vp__op *op);
 vp_status vp__resize_prepare(const vp__graph *g, const vp__op *op, vp__kernel_fn *fn, void **state,
                              void (**state_free)(void *));
 
+/* CPU features, probed once per process (cpu_features.c). */
+bool vp__cpu_has_avx512(void);
+bool vp__cpu_has_avx512vl_fma(void); /* AVX-512F + VL and FMA */
+
 #endif
