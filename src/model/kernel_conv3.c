@@ -173,10 +173,7 @@ static vp_status k_conv3(const vp__kernel_ctx *c) {
   int nv = s->cp / 16;
   void (*row)(void *, size_t) = s->k == 3 ? (nv == 1 ? c3_row_k3s2v1 : c3_row_k3s2v2)
                                          : (nv == 1 ? c3_row_k5s2v1 : c3_row_k5s2v2);
-  if (c->threadpool)
-    pthreadpool_parallelize_1d(c->threadpool, row, s, (size_t)s->oh, 0);
-  else
-    for (int32_t y = 0; y < s->oh; y++) row(s, (size_t)y);
+  vp__parallel_rows(c->threadpool, row, s, (size_t)s->oh);
   return VP_OK;
 #else
   (void)c;

@@ -95,10 +95,7 @@ static vp_status k_conv_c1(const vp__kernel_ctx *c) {
   c1_state *s = c->state;
   s->in = c->ptr[s->in_t];
   s->out = c->ptr[s->out_t];
-  if (c->threadpool)
-    pthreadpool_parallelize_1d(c->threadpool, c1_row, s, (size_t)s->h, 0);
-  else
-    for (int32_t y = 0; y < s->h; y++) c1_row(s, (size_t)y);
+  vp__parallel_rows(c->threadpool, c1_row, s, (size_t)s->h);
   return VP_OK;
 #else
   (void)c;

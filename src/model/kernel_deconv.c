@@ -97,10 +97,7 @@ static vp_status k_deconv(const vp__kernel_ctx *c) {
   deconv_state *s = c->state;
   s->pi = c->ptr[s->in];
   s->po = c->ptr[s->out];
-  if (c->threadpool && s->ih > 1)
-    pthreadpool_parallelize_1d(c->threadpool, deconv_row, s, (size_t)s->ih, 0);
-  else
-    for (int32_t y = 0; y < s->ih; y++) deconv_row(s, (size_t)y);
+  vp__parallel_rows(s->ih > 1 ? c->threadpool : NULL, deconv_row, s, (size_t)s->ih);
   return VP_OK;
 }
 #endif

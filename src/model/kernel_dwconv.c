@@ -234,10 +234,8 @@ static vp_status k_dwconv(const vp__kernel_ctx *c) {
   void (*row)(void *, size_t) = s->kh == 3 ? (s->sh == 1 ? dw_row_k3s1 : dw_row_k3s2)
                                           : (s->sh == 1 ? dw_row_k5s1 : dw_row_k5s2);
   /* Small layers stay on the calling thread: waking the pool costs more. */
-  if (c->threadpool && (size_t)s->oh * (size_t)s->ow * (size_t)s->c * (size_t)(s->kh * s->kw) >= 50000)
-    pthreadpool_parallelize_1d(c->threadpool, row, s, (size_t)s->oh, 0);
-  else
-    for (int32_t y = 0; y < s->oh; y++) row(s, (size_t)y);
+  const size_t macs = (size_t)s->oh * (size_t)s->ow * (size_t)s->c * (size_t)(s->kh * s->kw);
+  vp__parallel_rows(macs >= 50000 ? c->threadpool : NULL, row, s, (size_t)s->oh);
   return VP_OK;
 #else
   (void)c;

@@ -162,10 +162,7 @@ static vp_status k_dwpw8(const vp__kernel_ctx *c) {
   dwpw8_state *s = c->state;
   s->in = c->ptr[s->in_t];
   s->out = c->ptr[s->out_t];
-  if (c->threadpool)
-    pthreadpool_parallelize_1d(c->threadpool, dwpw8_row, s, (size_t)s->h, 0);
-  else
-    for (int32_t y = 0; y < s->h; y++) dwpw8_row(s, (size_t)y);
+  vp__parallel_rows(c->threadpool, dwpw8_row, s, (size_t)s->h);
   return VP_OK;
 #else
   (void)c;

@@ -91,10 +91,8 @@ static vp_status k_resize(const vp__kernel_ctx *c) {
   s->pi = c->ptr[s->in];
   s->po = c->ptr[s->out];
   /* Small outputs stay on the calling thread: waking the pool costs more. */
-  if (c->threadpool && (size_t)s->oh * (size_t)s->ow * (size_t)s->c >= 32768)
-    pthreadpool_parallelize_1d(c->threadpool, resize_row, s, (size_t)s->oh, 0);
-  else
-    for (int32_t y = 0; y < s->oh; y++) resize_row(s, (size_t)y);
+  const size_t elems = (size_t)s->oh * (size_t)s->ow * (size_t)s->c;
+  vp__parallel_rows(elems >= 32768 ? c->threadpool : NULL, resize_row, s, (size_t)s->oh);
   return VP_OK;
 }
 

@@ -195,6 +195,16 @@ bool vp__resize_applies(const vp__graph *g, const vp__op *op);
 vp_status vp__resize_prepare(const vp__graph *g, const vp__op *op, vp__kernel_fn *fn, void **state,
                              void (**state_free)(void *));
 
+/* @p row(ctx, y) for y in [0, rows): spread over @p pool, or on the calling
+ * thread when @p pool is NULL (no pool, or work too small to share). */
+static inline void vp__parallel_rows(pthreadpool_t pool, void (*row)(void *, size_t), void *ctx, size_t rows) {
+  if (pool) {
+    pthreadpool_parallelize_1d(pool, row, ctx, rows, 0);
+    return;
+  }
+  for (size_t y = 0; y < rows; y++) row(ctx, y);
+}
+
 /* CPU features, probed once per process (cpu_features.c). */
 bool vp__cpu_has_avx512(void);
 bool vp__cpu_has_avx512vl_fma(void); /* AVX-512F + VL and FMA */
