@@ -177,14 +177,18 @@ static void test_sigint(void) {
 }
 
 /* A stream cut in the middle: non-zero exit with a message, and the good
- * frames before the damage are all in the JSONL and the finalised output. */
+ * frames before the damage are all in the JSONL and the finalised output.
+ * Adaptive rate off: when the rate controller thins (it can, on a slow or
+ * loaded machine, e.g. under ThreadSanitizer) the decoder skips non-reference
+ * frames, and a cut inside a skipped B-frame is then never decoded, so the
+ * run may rightly end without seeing damage (seen once in CI). */
 static void test_truncated(void) {
   CHECK_INT_EQ(sh("ffmpeg -v error -y -f lavfi -i testsrc2=size=320x240:rate=25 -frames:v 60 "
                   "-c:v libx264 -pix_fmt yuv420p -f mpegts '%s/in.ts' && "
                   "head -c $(( $(stat -c %%s '%s/in.ts') / 2 )) '%s/in.ts' > '%s/cut.ts'",
                   dir, dir, dir, dir), 0);
   CHECK_INT_EQ(sh("'%s' run --input '%s/cut.ts' --json '%s/cut.jsonl' --output '%s/cut.mp4' --quiet "
-                  "2> '%s/cut.err'", bin, dir, dir, dir, dir), 1);
+                  "--adaptive-rate off 2> '%s/cut.err'", bin, dir, dir, dir, dir), 1);
   CHECK_INT_EQ(sh("grep -q 'cut.ts' '%s/cut.err'", dir), 0);
   char p[512];
   snprintf(p, sizeof p, "%s/cut.jsonl", dir);
