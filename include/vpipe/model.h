@@ -131,6 +131,26 @@ VP_API vp_status vp_model_operator_info(const vp_model *model, int32_t index,
 VP_API vp_status vp_model_operator_tensor(const vp_model *model, int32_t index, bool output,
                                           int32_t i, vp_tensor_info *out, bool *is_constant);
 
+/** Arithmetic of a session's heavy layers. */
+typedef enum vp_precision {
+  /** float32 throughout, as MediaPipe's XNNPACK runs the models (default). */
+  VP_PRECISION_FP32 = 0,
+  /** 1x1 convolutions multiply bfloat16 values (inputs and weights rounded to
+   *  8-bit mantissas) and sum in float32, on CPUs with AVX512-BF16: about twice
+   *  their float32 speed, results close to but not equal to MediaPipe's
+   *  (bench/README.md gives the measured differences). Everything else stays
+   *  float32. Without AVX512-BF16 the session runs FP32; vp_session_precision()
+   *  says which was used. */
+  VP_PRECISION_BF16 = 1,
+} vp_precision;
+
+/** "fp32", "bf16" or "?". */
+VP_API const char *vp_precision_name(vp_precision p);
+/** Parse "fp32" / "bf16". @return VP_OK or VP_EINVAL. */
+VP_API vp_status vp_precision_parse(const char *s, vp_precision *out);
+/** Whether this CPU runs VP_PRECISION_BF16 (AVX512-BF16), else sessions fall back to FP32. */
+VP_API bool vp_precision_bf16_available(void);
+
 /** Options for a session. Get defaults with vp_session_options_default(). */
 typedef struct vp_session_options {
   uint32_t struct_size;   /**< sizeof(vp_session_options), set by the defaults function */
@@ -142,7 +162,8 @@ typedef struct vp_session_options {
                                only skipped outputs are not run (pose landmark models
                                skip their segmentation decoder this way); a skipped
                                output's buffer holds unspecified data. Default 0. */
-  uint8_t reserved[60];
+  vp_precision precision; /**< default VP_PRECISION_FP32 */
+  uint8_t reserved[56];
 } vp_session_options;
 
 VP_API vp_session_options vp_session_options_default(void);
@@ -157,6 +178,9 @@ typedef struct vp_session vp_session;
 VP_API vp_status vp_session_create(const vp_model *model, const vp_session_options *options,
                                    vp_session **out);
 VP_API void vp_session_destroy(vp_session *session);
+/** The precision the session runs: its options' one, or FP32 when BF16 was asked
+ *  for on a CPU without AVX512-BF16. */
+VP_API vp_precision vp_session_precision(const vp_session *session);
 
 /** The session-owned buffer of input @p index (float32, NHWC), or NULL for a bad
  *  index. Valid until the session is destroyed or the input is re-bound. */

@@ -40,6 +40,7 @@ struct vp_session {
   pthreadpool_t tp;
   bool profile;
   uint32_t skip_outputs;
+  vp_precision precision; /* effective: BF16 only where the CPU has AVX512-BF16 */
 
   vp__op_plan *plan;     /* per op */
   int32_t *root;         /* per tensor: alias-group root (itself if none) */
@@ -1021,6 +1022,8 @@ vp_status vp_session_create(const vp_model *model, const vp_session_options *opt
   }
   if (!o.pool && (o.num_threads < 0 || o.num_threads > 256))
     return vp__error(VP_EINVAL, "vp_session_create: num_threads %d out of range [0, 256]", o.num_threads);
+  if (o.precision != VP_PRECISION_FP32 && o.precision != VP_PRECISION_BF16)
+    return vp__error(VP_EINVAL, "vp_session_create: precision %d is not a vp_precision", (int)o.precision);
   vp_status rc = vp__xnn_ensure_init();
   if (rc != VP_OK) return rc;
 
@@ -1031,6 +1034,8 @@ vp_status vp_session_create(const vp_model *model, const vp_session_options *opt
   s->g = g;
   s->profile = o.profile;
   s->skip_outputs = o.skip_outputs;
+  s->precision = o.precision == VP_PRECISION_BF16 && vp_precision_bf16_available() ? VP_PRECISION_BF16
+                                                                                  : VP_PRECISION_FP32;
   size_t nt = (size_t)(g->num_tensors > 0 ? g->num_tensors : 1);
   size_t no = (size_t)(g->num_ops > 0 ? g->num_ops : 1);
   s->plan = calloc(no, sizeof *s->plan);
@@ -1092,6 +1097,8 @@ vp_status vp_session_create(const vp_model *model, const vp_session_options *opt
   *out = s;
   return VP_OK;
 }
+
+vp_precision vp_session_precision(const vp_session *s) { return s ? s->precision : VP_PRECISION_FP32; }
 
 void vp_session_destroy(vp_session *s) {
   if (!s) return;

@@ -208,5 +208,6 @@ static inline void vp__parallel_rows(pthreadpool_t pool, void (*row)(void *, siz
 /* CPU features, probed once per process (cpu_features.c). */
 bool vp__cpu_has_avx512(void);
 bool vp__cpu_has_avx512vl_fma(void); /* AVX-512F + VL and FMA */
+bool vp__cpu_has_avx512_bf16(void);  /* and AVX-512BW + BF16 */
 
 #endif
