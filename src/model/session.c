@@ -714,6 +714,13 @@ static vp_status plan_ops(vp_session *s) {
       p->exec = VP_EXEC_KERNEL;
       continue;
     }
+    if (s->precision == VP_PRECISION_BF16 && !p->remapped && vp__pw_bf16_applies(g, op)) {
+      size_t threads = s->tp ? pthreadpool_get_threads_count(s->tp) : 1;
+      vp_status rc = vp__pw_bf16_prepare(g, op, threads, &p->kernel, &p->state, &p->state_free);
+      if (rc != VP_OK) return rc;
+      p->exec = VP_EXEC_KERNEL;
+      continue;
+    }
     if (vp__dwconv_applies(g, op)) {
       vp_status rc = vp__dwconv_prepare(g, op, p->folded ? &p->fold : NULL, p->act_op, p->remapped ? p->wr : op->outputs[0],
                                         &p->kernel, &p->state, &p->state_free);

@@ -195,6 +195,13 @@ bool vp__resize_applies(const vp__graph *g, const vp__op *op);
 vp_status vp__resize_prepare(const vp__graph *g, const vp__op *op, vp__kernel_fn *fn, void **state,
                              void (**state_free)(void *));
 
+/* ---- kernel_pw_bf16.c: 1x1 convolution in bfloat16 (VP_PRECISION_BF16) -- */
+
+bool vp__pw_bf16_applies(const vp__graph *g, const vp__op *op);
+/* @p threads: the pool's thread count (1 without a pool), for the task grid. */
+vp_status vp__pw_bf16_prepare(const vp__graph *g, const vp__op *op, size_t threads, vp__kernel_fn *fn,
+                              void **state, void (**state_free)(void *));
+
 /* @p row(ctx, y) for y in [0, rows): spread over @p pool, or on the calling
  * thread when @p pool is NULL (no pool, or work too small to share). */
 static inline void vp__parallel_rows(pthreadpool_t pool, void (*row)(void *, size_t), void *ctx, size_t rows) {
