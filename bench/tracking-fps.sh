@@ -12,10 +12,12 @@
 #         detector on every frame, as MediaPipe does while fewer hands than
 #         asked are tracked).
 # Each round runs every task once; the median fps over rounds is printed.
+# Environment: PRECISION (fp32, the default, or bf16: vpipe run --precision).
 set -eu
 bin=${1:-build/vpipe}
 threads=${2:-2}
 rounds=${3:-3}
+precision=${PRECISION:-fp32}
 media=${VPIPE_MEDIA:-${XDG_CACHE_HOME:-$HOME/.cache}/vpipe/media}
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
@@ -31,7 +33,7 @@ ffmpeg -v error -y -i "$media/opencv-doc_cup.mp4" \
 run() { # NAME FILE ARGS...: one run, appends "NAME fps"
   name=$1 file=$2
   shift 2
-  fps=$("$bin" run --input "$file" --threads "$threads" --adaptive-rate off --json /dev/null "$@" 2>&1 |
+  fps=$("$bin" run --input "$file" --threads "$threads" --precision "$precision" --adaptive-rate off --json /dev/null "$@" 2>&1 |
     sed -n 's/.*(\([0-9.]*\) fps).*/\1/p' | head -n 1)
   echo "$name ${fps:-0}" >>"$dir/fps"
 }
@@ -41,7 +43,7 @@ for i in $(seq "$rounds"); do
   run pose-full "$dir/pose.mp4" --task pose --pose-model full
   run hands-lite-2 "$dir/hands.mp4" --task hands --hand-model lite --num-hands 2
 done
-echo "720p H.264, file -> JSONL, $threads threads, median of $rounds rounds:"
+echo "720p H.264, file -> JSONL, $threads threads, $precision, median of $rounds rounds:"
 for t in face-mesh pose-lite pose-full hands-lite-2; do
   grep "^$t " "$dir/fps" | awk '{print $2}' | sort -n |
     awk -v t="$t" '{v[NR]=$1} END{printf "  %-14s %7.1f fps\n", t, v[int((NR+1)/2)]}'

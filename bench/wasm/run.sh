@@ -17,13 +17,15 @@
 # pinned @mediapipe packages (npm) into a cache folder outside the repository.
 # Environment: RUNS (50 timed calls per task and round), WARMUP (10),
 # MODE, BENCH_BODY (build/bench/bench_body), VPIPE_MODELS, VPIPE_MEDIA,
-# VPIPE_WASMBENCH_CACHE.
+# VPIPE_WASMBENCH_CACHE, PRECISION (vpipe's precisions to time, each in every
+# round: "fp32" (default), "bf16" or "fp32 bf16").
 set -euo pipefail
 
 ROUNDS=${1:-3}
 RUNS=${RUNS:-50}
 WARMUP=${WARMUP:-10}
 MODE=${MODE:-blank}
+read -r -a PRECISIONS <<<"${PRECISION:-fp32}"
 HERE=$(cd "$(dirname "$0")" && pwd)
 BENCH_BODY=${BENCH_BODY:-$HERE/../../build/bench/bench_body}
 MEDIA=${VPIPE_MEDIA:-$HOME/.cache/vpipe/media}
@@ -137,27 +139,37 @@ for ((r = 1; r <= ROUNDS; r++)); do
     W[$t]+="$med "
     WF[$t]=$found
   done <<<"$out"
-  # vpipe round: the same tasks and images, 1 thread.
+  # vpipe round: the same tasks and images, 1 thread, each precision.
   for t in "${TASKS[@]}"; do
-    line=$("$BENCH_BODY" image "$t" "$MEDIA/${IMAGE[$t]}" --threads 1 --iters "$RUNS") ||
-      die "bench_body $t failed"
-    med=$(sed -n 's/.*wall median \([0-9.]*\) ms.*/\1/p' <<<"$line" | head -n1)
-    found=$(sed -n 's/.*, \([0-9]*\) found:.*/\1/p' <<<"$line" | head -n1)
-    echo "round $r vpipe $t: median $med ms; found $found"
-    V[$t]+="$med "
-    VF[$t]=$found
+    for p in "${PRECISIONS[@]}"; do
+      line=$("$BENCH_BODY" image "$t" "$MEDIA/${IMAGE[$t]}" --threads 1 --iters "$RUNS" --precision "$p") ||
+        die "bench_body $t --precision $p failed"
+      med=$(sed -n 's/.*wall median \([0-9.]*\) ms.*/\1/p' <<<"$line" | head -n1)
+      found=$(sed -n 's/.*, \([0-9]*\) found:.*/\1/p' <<<"$line" | head -n1)
+      echo "round $r vpipe $t $p: median $med ms; found $found"
+      V[$t.$p]+="$med "
+      VF[$t.$p]=$found
+    done
   done
 done
 
 # Tasks mode adds the median of the rounds' mean WebGL time per call (image
 # upload + readback, part of wasm_ms; nothing is subtracted).
-printf '\n%-10s %10s %10s %12s%s\n' task wasm_ms vpipe_ms wasm/vpipe "$([ "$MODE" = tasks ] && printf ' %14s' 'of_it_webgl_ms')"
+printf '\n%-10s %10s' task wasm_ms
+for p in "${PRECISIONS[@]}"; do printf ' %10s %12s' "vpipe_$p" "wasm/$p"; done
+[ "$MODE" = tasks ] && printf ' %14s' 'of_it_webgl_ms'
+printf '\n'
 for t in "${TASKS[@]}"; do
   w=$(tr ' ' '\n' <<<"${W[$t]}" | grep . | median)
-  v=$(tr ' ' '\n' <<<"${V[$t]}" | grep . | median)
-  g=
-  [ "$MODE" = tasks ] && g=$(printf ' %14.2f' "$(tr ' ' '\n' <<<"${G[$t]}" | grep . | median)")
-  printf '%-10s %10.2f %10.2f %11.1fx%s\n' "$t" "$w" "$v" "$(awk -v a="$w" -v b="$v" 'BEGIN {print a / b}')" "$g"
+  printf '%-10s %10.2f' "$t" "$w"
+  for p in "${PRECISIONS[@]}"; do
+    v=$(tr ' ' '\n' <<<"${V[$t.$p]}" | grep . | median)
+    printf ' %10.2f %11.1fx' "$v" "$(awk -v a="$w" -v b="$v" 'BEGIN {print a / b}')"
+  done
+  [ "$MODE" = tasks ] && printf ' %14.2f' "$(tr ' ' '\n' <<<"${G[$t]}" | grep . | median)"
+  printf '\n'
   # Different numbers of hands/poses found would mean different work timed.
-  [ "${WF[$t]}" = "${VF[$t]}" ] || echo "  warning: $t: wasm found ${WF[$t]}, vpipe ${VF[$t]}"
+  for p in "${PRECISIONS[@]}"; do
+    [ "${WF[$t]}" = "${VF[$t.$p]}" ] || echo "  warning: $t: wasm found ${WF[$t]}, vpipe ($p) ${VF[$t.$p]}"
+  done
 done
