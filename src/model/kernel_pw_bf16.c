@@ -18,8 +18,8 @@
  * MR x 16 for a last odd block) accumulators, one VDPBF16PS per pixel and
  * block for each input pair, the pixel's pair broadcast from the buffer.
  * Rounding is round-to-nearest-even for inputs and weights (VCVTNE2PS2BF16
- * and the same rule when packing); bias and activation are applied to the
- * float32 sums.
+ * and the same rule when packing); the sums start from the float32 bias and
+ * the activation clamps them.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -45,6 +45,7 @@ typedef struct pw_state {
   int32_t tiles, chunks;  /* task grid: pixel tiles x output block chunks */
   int32_t chunk_blocks;   /* 16-channel blocks per chunk (even, except the last chunk) */
   float lo, hi;
+  bool clamp;             /* an activation: clamp to [lo, hi] */
   uint32_t *w;            /* [nb][kp][16] bfloat16 pairs, 64-byte aligned */
   float *bias;            /* [nb * 16], zero padded */
   const float *in;
@@ -87,11 +88,11 @@ PW_TARGET static void convert_tile(const pw_state *s, int32_t p0, int32_t rows, 
   for (int32_t r = rows; r < PW_MR; r++) memset(buf + (size_t)r * (size_t)kp, 0, sizeof(uint32_t) * (size_t)kp);
 }
 
-/* Output columns [16 * b, 16 * b + 16) of one pixel: bias, clamp, store
- * (masked at the last block when n is not a multiple of 16). */
-PW_TARGET static inline void store_block(const pw_state *s, float *o, int32_t b, __m512 acc) {
-  __m512 v = _mm512_add_ps(acc, _mm512_load_ps(s->bias + (size_t)b * 16));
-  v = _mm512_min_ps(_mm512_max_ps(v, _mm512_set1_ps(s->lo)), _mm512_set1_ps(s->hi));
+/* Output columns [16 * b, 16 * b + 16) of one pixel (the bias is already in
+ * the sums): clamp when there is an activation, store (masked at the last
+ * block when n is not a multiple of 16). */
+PW_TARGET static inline void store_block(const pw_state *s, float *o, int32_t b, __m512 v) {
+  if (s->clamp) v = _mm512_min_ps(_mm512_max_ps(v, _mm512_set1_ps(s->lo)), _mm512_set1_ps(s->hi));
   const int32_t left = s->n - b * 16;
   if (left >= 16)
     _mm512_storeu_ps(o + (size_t)b * 16, v);
@@ -103,9 +104,10 @@ PW_TARGET static inline void store_block(const pw_state *s, float *o, int32_t b,
 PW_TARGET static void micro_32(const pw_state *s, const uint32_t *a, int32_t b, int32_t p0, int32_t rows) {
   const size_t kp = (size_t)s->kp;
   const uint32_t *w0 = s->w + (size_t)b * kp * 16, *w1 = w0 + kp * 16;
+  const __m512 bias0 = _mm512_load_ps(s->bias + (size_t)b * 16), bias1 = _mm512_load_ps(s->bias + (size_t)b * 16 + 16);
   __m512 acc[PW_MR][2];
 #pragma GCC unroll 14
-  for (int r = 0; r < PW_MR; r++) acc[r][0] = acc[r][1] = _mm512_setzero_ps();
+  for (int r = 0; r < PW_MR; r++) acc[r][0] = bias0, acc[r][1] = bias1;
   for (size_t q = 0; q < kp; q++) {
     const __m512bh b0 = (__m512bh)_mm512_load_si512(w0 + q * 16);
     const __m512bh b1 = (__m512bh)_mm512_load_si512(w1 + q * 16);
@@ -129,9 +131,10 @@ PW_TARGET static void micro_32(const pw_state *s, const uint32_t *a, int32_t b, 
 PW_TARGET static void micro_16(const pw_state *s, const uint32_t *a, int32_t b, int32_t p0, int32_t rows) {
   const size_t kp = (size_t)s->kp;
   const uint32_t *w0 = s->w + (size_t)b * kp * 16;
+  const __m512 bias0 = _mm512_load_ps(s->bias + (size_t)b * 16);
   __m512 acc[PW_MR];
 #pragma GCC unroll 14
-  for (int r = 0; r < PW_MR; r++) acc[r] = _mm512_setzero_ps();
+  for (int r = 0; r < PW_MR; r++) acc[r] = bias0;
   for (size_t q = 0; q < kp; q++) {
     const __m512bh b0 = (__m512bh)_mm512_load_si512(w0 + q * 16);
 #pragma GCC unroll 14
@@ -274,6 +277,7 @@ vp_status vp__pw_bf16_prepare(const vp__graph *g, const vp__op *op, size_t threa
   if (op->activation == VP_ACT_RELU) s->lo = 0.0f;
   if (op->activation == VP_ACT_RELU6) s->lo = 0.0f, s->hi = 6.0f;
   if (op->activation == VP_ACT_RELU_N1_TO_1) s->lo = -1.0f, s->hi = 1.0f;
+  s->clamp = op->activation != VP_ACT_NONE;
   plan_grid(s, threads);
   *fn = k_pw_bf16;
   *state = s;
