@@ -7,7 +7,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <sys/wait.h>
+
 #include "common/check.h"
+#include "common/media.h"
 #include "vpipe/model.h"
 #include "vpipe/tasks.h"
 
@@ -212,6 +215,55 @@ static bool test_model(const char *name) {
   return true;
 }
 
+/* Run shell command @p cmd (stderr too): exit status @p want_rc and @p want
+ * somewhere in the output, else a failure that shows both. */
+static void check_cli(const char *what, const char *cmd, int want_rc, const char *want) {
+  char out[4096];
+  int rc = vp_test_sh_out(out, sizeof out, "%s 2>&1", cmd);
+  const int code = rc >= 0 && WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+  if (code != want_rc || !strstr(out, want)) {
+    fprintf(stderr, "%s: exit %d (want %d), output lacks '%s':\n%s\n", what, code, want_rc, want,
+            out);
+    vp_test_failures++;
+  }
+}
+
+#define FD "face_detection_short_range"
+
+/* The model-level commands: bad values refused (exit 2, the flag named)
+ * before any model loads; `bench model` and `model run` say which precision
+ * ran. */
+static void test_cli(const char *bin) {
+  char cmd[3072];
+  snprintf(cmd, sizeof cmd, "'%s' bench model " FD " --precision fp16", bin);
+  check_cli("bench fp16", cmd, 2, "--precision");
+  snprintf(cmd, sizeof cmd, "'%s' bench model " FD " --precision", bin);
+  check_cli("bench without a value", cmd, 2, "--precision");
+  snprintf(cmd, sizeof cmd, "'%s' model run " FD " --input /dev/null --output /nonexistent "
+           "--precision fp16", bin);
+  check_cli("model run fp16", cmd, 2, "--precision");
+  snprintf(cmd, sizeof cmd, "'%s' run --input /nonexistent.png --task face --precision fp16", bin);
+  check_cli("run fp16", cmd, 2, "--precision");
+
+  const bool bf16 = vp_precision_bf16_available();
+  const char *json_want = bf16 ? "\"precision\": \"bf16\"" : "\"precision\": \"fp32\"";
+  /* One run of a ~1 ms model plus the roofline samples: not a benchmark. */
+  snprintf(cmd, sizeof cmd, "'%s' bench model " FD " --runs 1 --warmup 0 --precision bf16", bin);
+  check_cli("bench bf16", cmd, 0,
+            bf16 ? "precision   bf16" : "precision   fp32 (bf16 not available on this CPU)");
+  snprintf(cmd, sizeof cmd, "'%s' bench model " FD " --runs 1 --warmup 0 --json --precision bf16",
+           bin);
+  check_cli("bench --json bf16", cmd, 0, json_want);
+  /* model run on a zero tensor of the model's input size (1x128x128x3):
+   * outputs.json names the precision that ran. */
+  const char *dir = vp_test_tmpdir();
+  snprintf(cmd, sizeof cmd, "head -c %d /dev/zero > '%s/in.f32' && '%s' model run " FD
+           " --input '%s/in.f32' --output '%s/out' --precision bf16 && cat '%s/out/outputs.json'",
+           128 * 128 * 3 * 4, dir, bin, dir, dir, dir);
+  check_cli("model run bf16", cmd, 0, json_want);
+  vp_test_rmdir(dir);
+}
+
 int main(void) {
   fprintf(stderr, "AVX512-BF16 %s: bf16 sessions run %s\n",
           vp_precision_bf16_available() ? "available" : "not available",
@@ -226,6 +278,8 @@ int main(void) {
   const char *models[] = {"face_detection_short_range", "selfie_segmentation"};
   int ran = 0;
   for (size_t i = 0; i < sizeof models / sizeof models[0]; i++) ran += test_model(models[i]);
+  const char *bin = getenv("VPIPE_BIN");
+  if (ran && bin) test_cli(bin);
   if (!ran) {
     int rc = TEST_EXIT();
     return rc ? rc : vp_test_skip_or_fail("models (vpipe models fetch)");
