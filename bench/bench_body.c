@@ -1,12 +1,13 @@
 /* Hand / pose / selfie benchmarks (not a test; run by hand, quote medians).
  *
- *   bench_body image TASK [IMAGE] [--iters N] [--threads T]
+ *   bench_body image TASK [IMAGE] [--iters N] [--threads T] [--precision fp32|bf16]
  *     IMAGE-mode latency of the whole task (detector, crops, landmark model,
  *     post-processing; selfie: crop, model, resize to the frame), median / p90
  *     / min over N runs after warm-up. TASK: hands (lite models, num_hands 2),
  *     hands_full, pose_lite, pose_full, pose_heavy, selfie. Default image: the
  *     astronaut for pose/selfie, opencv-doc_handSrc.jpg for hands.
  *   bench_body video TASK VIDEO [--threads T] [--num N] [--detector-interval K]
+ *                    [--precision fp32|bf16]
  *     VIDEO-mode tracking over every frame of VIDEO, decode included, in this
  *     thread: fps and the per-frame split decode / preprocess / inference /
  *     postprocess (medians). TASK: hands, pose_lite, pose_full, selfie.
@@ -48,6 +49,18 @@ typedef struct task {
 
 static int g_interval = 1;
 
+/* --precision of every task made here, parsed with vp_precision_parse. */
+static vp_precision g_precision = VP_PRECISION_FP32;
+
+/* The header line saying which arithmetic the numbers below measure: the
+ * library runs fp32 when bf16 is asked for on a CPU without AVX512-BF16. */
+static void print_precision(void) {
+  if (g_precision == VP_PRECISION_BF16 && !vp_precision_bf16_available())
+    printf("precision fp32 (bf16 not available on this CPU)\n");
+  else
+    printf("precision %s\n", vp_precision_name(g_precision));
+}
+
 static int make(task *t, const char *name, vp_running_mode mode, int threads, int num) {
   memset(t, 0, sizeof *t);
   vp_status st;
@@ -58,6 +71,7 @@ static int make(task *t, const char *name, vp_running_mode mode, int threads, in
     o.detector_interval = g_interval;
     o.running_mode = mode;
     o.num_threads = threads;
+    o.precision = g_precision;
     st = vp_hand_landmarker_create(&o, &t->h);
   } else if (!strncmp(name, "pose", 4)) {
     vp_pose_landmarker_options o = vp_pose_landmarker_options_default();
@@ -67,11 +81,13 @@ static int make(task *t, const char *name, vp_running_mode mode, int threads, in
     o.detector_interval = g_interval;
     o.running_mode = mode;
     o.num_threads = threads;
+    o.precision = g_precision;
     st = vp_pose_landmarker_create(&o, &t->p);
   } else if (!strcmp(name, "selfie")) {
     vp_segmenter_options o = vp_segmenter_options_default();
     o.running_mode = mode;
     o.num_threads = threads;
+    o.precision = g_precision;
     st = vp_segmenter_create(&o, &t->s);
   } else {
     fprintf(stderr, "bench_body: unknown task %s\n", name);
@@ -233,8 +249,8 @@ static int video(const char *name, const char *path, int threads, int num) {
 
 int main(int argc, char **argv) {
   if (argc < 3) {
-    fprintf(stderr, "usage: bench_body image TASK [IMAGE] [--iters N] [--threads T]\n"
-                    "       bench_body video TASK VIDEO [--threads T] [--num N]\n");
+    fprintf(stderr, "usage: bench_body image TASK [IMAGE] [--iters N] [--threads T] [--precision P]\n"
+                    "       bench_body video TASK VIDEO [--threads T] [--num N] [--precision P]\n");
     return 2;
   }
   int iters = 100, threads = 1, num = 0;
@@ -244,9 +260,15 @@ int main(int argc, char **argv) {
     else if (!strcmp(argv[i], "--threads") && i + 1 < argc) threads = atoi(argv[++i]);
     else if (!strcmp(argv[i], "--num") && i + 1 < argc) num = atoi(argv[++i]);
     else if (!strcmp(argv[i], "--detector-interval") && i + 1 < argc) g_interval = atoi(argv[++i]);
-    else path = argv[i];
+    else if (!strcmp(argv[i], "--precision")) {
+      if (i + 1 >= argc || vp_precision_parse(argv[++i], &g_precision) != VP_OK) {
+        fprintf(stderr, "bench_body: --precision wants fp32 or bf16\n");
+        return 2;
+      }
+    } else path = argv[i];
   }
   if (iters < 1) iters = 1;
+  print_precision();
   if (!strcmp(argv[1], "image")) return image(argv[2], path, iters, threads);
   if (!strcmp(argv[1], "video") && path) return video(argv[2], path, threads, num);
   fprintf(stderr, "bench_body: bad arguments\n");

@@ -1,10 +1,10 @@
 /* Face benchmarks (not a test; run by hand, quote medians).
  *
- *   bench_face detect [IMAGE] [--iters N] [--threads T]
+ *   bench_face detect [IMAGE] [--iters N] [--threads T] [--precision fp32|bf16]
  *     Face detection end to end on a 640×480 frame (IMAGE is scaled to
  *     640×480 first; default: the astronaut test image): preprocess +
  *     inference + decoding, median / p90 / min over N runs after warm-up.
- *   bench_face mesh VIDEO [--threads T] [--smoothing] [--yuv]
+ *   bench_face mesh VIDEO [--threads T] [--smoothing] [--yuv] [--precision fp32|bf16]
  *     Face mesh tracking over every frame of VIDEO in VIDEO mode (decode in
  *     this thread, one decoder thread): fps and the per-frame split decode /
  *     preprocess / inference / postprocess (medians). --yuv crops straight
@@ -41,6 +41,18 @@ static double med(int64_t *v, int n) {
 }
 static double pct(int64_t *v, int n, double p) { return n ? (double)v[(int)(p * (n - 1))] / 1e6 : 0; }
 
+/* --precision of every task made here, parsed with vp_precision_parse. */
+static vp_precision g_precision = VP_PRECISION_FP32;
+
+/* The header line saying which arithmetic the numbers below measure: the
+ * library runs fp32 when bf16 is asked for on a CPU without AVX512-BF16. */
+static void print_precision(void) {
+  if (g_precision == VP_PRECISION_BF16 && !vp_precision_bf16_available())
+    printf("precision fp32 (bf16 not available on this CPU)\n");
+  else
+    printf("precision %s\n", vp_precision_name(g_precision));
+}
+
 static int detect(const char *path, int iters, int threads) {
   char def[1024];
   if (!path) {
@@ -60,6 +72,7 @@ static int detect(const char *path, int iters, int threads) {
   }
   vp_face_detector_options o = vp_face_detector_options_default();
   o.num_threads = threads;
+  o.precision = g_precision;
   vp_face_detector *d = NULL;
   if (vp_face_detector_create(&o, &d) != VP_OK) {
     fprintf(stderr, "bench_face: %s\n", vp_last_error());
@@ -113,6 +126,7 @@ static int mesh(const char *path, int threads, bool smoothing, bool yuv) {
   o.running_mode = VP_RUNNING_MODE_VIDEO;
   o.num_threads = threads;
   o.smoothing = smoothing;
+  o.precision = g_precision;
   vp_face_landmarker *l = NULL;
   if (vp_face_landmarker_create(&o, &l) != VP_OK) {
     fprintf(stderr, "bench_face: %s\n", vp_last_error());
@@ -198,8 +212,8 @@ static int warp_bench(int iters) {
 
 int main(int argc, char **argv) {
   if (argc < 2) {
-    fprintf(stderr, "usage: bench_face detect [IMAGE] [--iters N] [--threads T]\n"
-                    "       bench_face mesh VIDEO [--threads T] [--smoothing] [--yuv]\n"
+    fprintf(stderr, "usage: bench_face detect [IMAGE] [--iters N] [--threads T] [--precision P]\n"
+                    "       bench_face mesh VIDEO [--threads T] [--smoothing] [--yuv] [--precision P]\n"
                     "       bench_face warp [--iters N]\n");
     return 2;
   }
@@ -211,9 +225,15 @@ int main(int argc, char **argv) {
     else if (!strcmp(argv[i], "--threads") && i + 1 < argc) threads = atoi(argv[++i]);
     else if (!strcmp(argv[i], "--smoothing")) smoothing = true;
     else if (!strcmp(argv[i], "--yuv")) yuv = true;
-    else path = argv[i];
+    else if (!strcmp(argv[i], "--precision")) {
+      if (i + 1 >= argc || vp_precision_parse(argv[++i], &g_precision) != VP_OK) {
+        fprintf(stderr, "bench_face: --precision wants fp32 or bf16\n");
+        return 2;
+      }
+    } else path = argv[i];
   }
   if (iters < 1) iters = 1;
+  if (strcmp(argv[1], "warp") != 0) print_precision(); /* the warp runs no model */
   if (!strcmp(argv[1], "detect")) return detect(path, iters, threads);
   if (!strcmp(argv[1], "warp")) return warp_bench(iters);
   if (!strcmp(argv[1], "mesh") && path) return mesh(path, threads, smoothing, yuv);

@@ -26,6 +26,7 @@
 
 #include "vpipe/core.h"
 #include "vpipe/image.h"
+#include "vpipe/model.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -126,7 +127,9 @@ typedef struct vp_face_detector_options {
   vp_threadpool *pool;                /**< borrowed; overrides num_threads */
   vp_face_detector_callback result_callback; /**< LIVE mode */
   void *user;
-  uint8_t reserved[32];
+  vp_precision precision;              /**< default FP32, MediaPipe's arithmetic; BF16 is
+                                            faster and close (see vp_precision) */
+  uint8_t reserved[28];
 } vp_face_detector_options;
 
 VP_API vp_face_detector_options vp_face_detector_options_default(void);
@@ -221,7 +224,9 @@ typedef struct vp_face_landmarker_options {
   vp_threadpool *pool;                 /**< borrowed; overrides num_threads */
   vp_face_landmarker_callback result_callback;
   void *user;
-  uint8_t reserved[32];
+  vp_precision precision;              /**< default FP32, MediaPipe's arithmetic; BF16 is
+                                            faster and close (see vp_precision) */
+  uint8_t reserved[28];
 } vp_face_landmarker_options;
 
 VP_API vp_face_landmarker_options vp_face_landmarker_options_default(void);

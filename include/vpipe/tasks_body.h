@@ -23,6 +23,7 @@
 
 #include "vpipe/core.h"
 #include "vpipe/image.h"
+#include "vpipe/model.h"
 #include "vpipe/tasks.h"
 
 #ifdef __cplusplus
@@ -90,7 +91,9 @@ typedef struct vp_hand_landmarker_options {
   vp_threadpool *pool;                 /**< borrowed; overrides num_threads */
   vp_hand_landmarker_callback result_callback; /**< LIVE mode */
   void *user;
-  uint8_t reserved[32];
+  vp_precision precision;              /**< default FP32, MediaPipe's arithmetic; BF16 is
+                                            faster and close (see vp_precision) */
+  uint8_t reserved[28];
 } vp_hand_landmarker_options;
 
 VP_API vp_hand_landmarker_options vp_hand_landmarker_options_default(void);
@@ -162,7 +165,9 @@ typedef struct vp_pose_landmarker_options {
   vp_threadpool *pool;
   vp_pose_landmarker_callback result_callback;
   void *user;
-  uint8_t reserved[32];
+  vp_precision precision;              /**< default FP32, MediaPipe's arithmetic; BF16 is
+                                            faster and close (see vp_precision) */
+  uint8_t reserved[28];
 } vp_pose_landmarker_options;
 
 VP_API vp_pose_landmarker_options vp_pose_landmarker_options_default(void);
@@ -209,7 +214,9 @@ typedef struct vp_segmenter_options {
   vp_threadpool *pool;
   vp_segmenter_callback result_callback;
   void *user;
-  uint8_t reserved[32];
+  vp_precision precision;              /**< default FP32, MediaPipe's arithmetic; BF16 is
+                                            faster and close (see vp_precision) */
+  uint8_t reserved[28];
 } vp_segmenter_options;
 
 VP_API vp_segmenter_options vp_segmenter_options_default(void);

@@ -1,4 +1,4 @@
-/* vpipe bench model MODEL [--threads N] [--runs N] [--warmup N] [--json] [--profile]
+/* vpipe bench model MODEL [--threads N] [--runs N] [--warmup N] [--precision P] [--json] [--profile]
  * (layer: cli): latency of one model after warm-up (median, p90, min), its
  * achieved GMAC/s, and in the same run the GMAC/s of a dense 3x3 convolution
  * as the machine's practical roofline (fastest of 15 runs sampled before,
@@ -15,9 +15,11 @@
 
 static void usage(FILE *f) {
   fprintf(f,
-          "usage: vpipe bench model MODEL [--threads N] [--runs N] [--warmup N] [--skip-output K]... [--json] [--profile]\n"
+          "usage: vpipe bench model MODEL [--threads N] [--runs N] [--warmup N] [--skip-output K]... [--precision P] [--json] [--profile]\n"
           "  MODEL       a .tflite path or a model name (e.g. face_landmark)\n"
           "  --threads   intra-op threads (default 1)\n"
+          "  --precision fp32 (default, MediaPipe's arithmetic) or bf16 (1x1 convolutions in\n"
+          "              bfloat16 with float32 sums on AVX512-BF16 CPUs; else fp32, said in the output)\n"
           "  --runs      timed runs (default 200)\n"
           "  --warmup    untimed runs first (default 20)\n"
           "  --skip-output K  do not compute output K (0-based) where no wanted output needs it\n"
@@ -57,7 +59,26 @@ static int cmp_row(const void *a, const void *b) {
   return x < y ? 1 : x > y ? -1 : 0;
 }
 
-static int bench(const char *arg, int threads, int runs, int warmup, uint32_t skip, int json, int profile) {
+/* The parsed command line. */
+typedef struct bench_args {
+  const char *model;
+  int threads, runs, warmup;
+  uint32_t skip;
+  int json, profile;
+  vp_precision precision; /* asked for; the session says what it runs */
+} bench_args;
+
+/* "bf16", or "fp32" with the reason when bf16 was asked for but not run. */
+static const char *precision_text(vp_precision asked, vp_precision used) {
+  if (asked == VP_PRECISION_BF16 && used != VP_PRECISION_BF16)
+    return "fp32 (bf16 not available on this CPU)";
+  return vp_precision_name(used);
+}
+
+static int bench(const bench_args *ba) {
+  const char *arg = ba->model;
+  const int threads = ba->threads, runs = ba->runs, warmup = ba->warmup;
+  const int json = ba->json, profile = ba->profile;
   vp_model *m = NULL;
   if (vp_cli_load_model(arg, &m)) return 1;
   int rc = 1;
@@ -72,13 +93,15 @@ static int bench(const char *arg, int threads, int runs, int warmup, uint32_t sk
   }
   vp_session_options so = vp_session_options_default();
   so.num_threads = threads;
-  so.skip_outputs = skip;
+  so.skip_outputs = ba->skip;
+  so.precision = ba->precision;
   int64_t c0 = vp_time_ns();
   if (vp_session_create(m, &so, &s) != VP_OK) {
     fprintf(stderr, "vpipe bench: %s\n", vp_last_error());
     goto done;
   }
   double create_ms = (double)(vp_time_ns() - c0) / 1e6;
+  const vp_precision used = vp_session_precision(s);
   fill_inputs(m, s);
   /* The roofline is sampled before, halfway through and after the model's
    * runs, so that both see the same machine state on a shared host. */
@@ -152,9 +175,10 @@ static int bench(const char *arg, int threads, int runs, int warmup, uint32_t sk
   if (json) {
     printf("{\"model\": \"%s\", \"threads\": %d, \"runs\": %d, \"warmup\": %d, \"median_ms\": %.4f, "
            "\"p90_ms\": %.4f, \"min_ms\": %.4f, \"macs\": %lld, \"gmacs\": %.3f, \"roofline_gmacs\": %.3f, "
-           "\"roofline_ratio\": %.4f, \"session_create_ms\": %.3f",
+           "\"roofline_ratio\": %.4f, \"session_create_ms\": %.3f, \"precision\": \"%s\", "
+           "\"precision_requested\": \"%s\"",
            arg, threads, runs, warmup, med, p90, mn, (long long)st.macs, gmacs, roof, roof > 0 ? gmacs / roof : 0,
-           create_ms);
+           create_ms, vp_precision_name(used), vp_precision_name(ba->precision));
     if (profile) {
       printf(", \"profile\": [");
       for (int32_t i = 0; i < nrows; i++)
@@ -167,6 +191,7 @@ static int bench(const char *arg, int threads, int runs, int warmup, uint32_t sk
   } else {
     printf("model       %s (%d thread%s, %d runs after %d warm-up, session created in %.2f ms)\n", arg, threads,
            threads == 1 ? "" : "s", runs, warmup, create_ms);
+    printf("precision   %s\n", precision_text(ba->precision, used));
     printf("latency     median %.3f ms   p90 %.3f ms   min %.3f ms\n", med, p90, mn);
     printf("compute     %.1f MMAC per run, %.2f GMAC/s\n", (double)st.macs / 1e6, gmacs);
     printf("roofline    %.2f GMAC/s (dense 3x3 conv 64x64x128->128, XNNPACK), model at %.0f%% of it\n", roof,
@@ -204,6 +229,7 @@ int vp_cmd_bench(int argc, char **argv) {
   long threads = 1, runs = 200, warmup = 20, skip_k = -1;
   uint32_t skip = 0;
   int json = 0, profile = 0;
+  vp_precision precision = VP_PRECISION_FP32;
   for (int i = 2; i < argc; i++) {
     const char *a = argv[i];
     long *dst = NULL, lo = 0, hi = 0;
@@ -214,6 +240,8 @@ int vp_cmd_bench(int argc, char **argv) {
       json = 1;
     } else if (!strcmp(a, "--profile")) {
       profile = 1;
+    } else if (!strcmp(a, "--precision")) {
+      if (vp_cli_parse_precision("bench", i + 1 < argc ? argv[++i] : NULL, &precision)) return 2;
     } else if (!strcmp(a, "--threads")) {
       dst = &threads, lo = 1, hi = 256;
     } else if (!strcmp(a, "--runs")) {
@@ -245,5 +273,7 @@ int vp_cmd_bench(int argc, char **argv) {
     usage(stderr);
     return 2;
   }
-  return bench(model, (int)threads, (int)runs, (int)warmup, skip, json, profile);
+  vp_cli_warn_precision("bench", precision);
+  const bench_args ba = {model, (int)threads, (int)runs, (int)warmup, skip, json, profile, precision};
+  return bench(&ba);
 }

@@ -1,4 +1,4 @@
-/* vpipe model run MODEL --input IN.f32 [--input ...] --output DIR [--threads N]
+/* vpipe model run MODEL --input IN.f32 [--input ...] --output DIR [--threads N] [--precision P]
  * (layer: cli): run a model once on raw little-endian float32 NHWC tensors and
  * write every output as DIR/output_<i>.f32 plus DIR/outputs.json. */
 #include <errno.h>
@@ -15,11 +15,14 @@
 
 static void usage(FILE *f) {
   fprintf(f,
-          "usage: vpipe model run MODEL --input IN.f32 [--input IN2.f32 ...] --output DIR [--threads N]\n"
+          "usage: vpipe model run MODEL --input IN.f32 [--input IN2.f32 ...] --output DIR [--threads N] [--precision P]\n"
           "  MODEL       a .tflite path or a model name (e.g. face_landmark)\n"
           "  --input     raw little-endian float32 NHWC tensor, one per model input, in order\n"
           "  --output    folder for output_<i>.f32 and outputs.json (created if missing)\n"
-          "  --threads   intra-op threads (default 1)\n");
+          "  --threads   intra-op threads (default 1)\n"
+          "  --precision fp32 (default, MediaPipe's arithmetic) or bf16 (1x1 convolutions in\n"
+          "              bfloat16 with float32 sums on AVX512-BF16 CPUs, else fp32); outputs.json\n"
+          "              says which ran\n");
 }
 
 /* Read exactly @p size bytes of @p path into @p dst. */
@@ -70,7 +73,8 @@ static void json_str(FILE *f, const char *s) {
   fputc('"', f);
 }
 
-static int run(const char *model_arg, const char **inputs, int num_inputs, const char *dir, int threads) {
+static int run(const char *model_arg, const char **inputs, int num_inputs, const char *dir, int threads,
+               vp_precision precision) {
   vp_model *m = NULL;
   if (vp_cli_load_model(model_arg, &m)) return 1;
   int rc = 1;
@@ -83,6 +87,7 @@ static int run(const char *model_arg, const char **inputs, int num_inputs, const
   }
   vp_session_options so = vp_session_options_default();
   so.num_threads = threads;
+  so.precision = precision;
   if (vp_session_create(m, &so, &s) != VP_OK) {
     fprintf(stderr, "vpipe model: %s\n", vp_last_error());
     goto done;
@@ -112,7 +117,7 @@ static int run(const char *model_arg, const char **inputs, int num_inputs, const
   }
   fprintf(js, "{\"model\": ");
   json_str(js, model_arg);
-  fprintf(js, ", \"outputs\": [");
+  fprintf(js, ", \"precision\": \"%s\", \"outputs\": [", vp_precision_name(vp_session_precision(s)));
   for (int32_t i = 0; i < nout; i++) {
     vp_tensor_info ti;
     vp_model_output_info(m, i, &ti);
@@ -157,6 +162,7 @@ int vp_cmd_model(int argc, char **argv) {
   const char *model = NULL, *dir = NULL, *inputs[MAX_INPUTS];
   int num_inputs = 0;
   long threads = 1;
+  vp_precision precision = VP_PRECISION_FP32;
   for (int i = 2; i < argc; i++) {
     const char *a = argv[i];
     if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
@@ -175,6 +181,8 @@ int vp_cmd_model(int argc, char **argv) {
         fprintf(stderr, "vpipe model: --threads wants 1..256, got '%s'\n", argv[i]);
         return 2;
       }
+    } else if (!strcmp(a, "--precision")) {
+      if (vp_cli_parse_precision("model", i + 1 < argc ? argv[++i] : NULL, &precision)) return 2;
     } else if (a[0] == '-') {
       fprintf(stderr, "vpipe model: unknown or incomplete option '%s'\n", a);
       usage(stderr);
@@ -190,5 +198,6 @@ int vp_cmd_model(int argc, char **argv) {
     usage(stderr);
     return 2;
   }
-  return run(model, inputs, num_inputs, dir, (int)threads);
+  vp_cli_warn_precision("model", precision);
+  return run(model, inputs, num_inputs, dir, (int)threads, precision);
 }

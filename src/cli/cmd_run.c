@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "cli/commands.h"
+#include "cli/model_arg.h"
 #include "cli/run_options.h"
 #include "cli/run_stages.h"
 #include "cli/run_tasks.h"
@@ -196,6 +197,13 @@ int vp_cmd_run(int argc, char **argv) {
     vp_options_free(&a, vp_run_option_table);
     return 2;
   }
+  vp_precision precision;
+  if (vp_cli_parse_precision("run", a.precision, &precision)) {
+    vp_options_free(&a, vp_run_option_table);
+    return 2;
+  }
+  /* Pass-through runs no model; --quiet is errors only. */
+  if (a.task && !a.quiet) vp_cli_warn_precision("run", precision);
   if (a.quiet) vp_log_set_callback(NULL, NULL, VP_LOG_ERROR);
 
   /* Signals: block them before any thread starts, take them in one thread. */

@@ -1,4 +1,4 @@
-/* MODEL argument resolution shared by `vpipe model` and `vpipe bench` (layer: cli). */
+/* MODEL and --precision arguments shared by the vpipe commands (layer: cli). */
 #include "cli/model_arg.h"
 
 #include <errno.h>
@@ -27,6 +27,24 @@ int vp_cli_load_model(const char *arg, vp_model **out) {
     return 1;
   }
   return 0;
+}
+
+int vp_cli_parse_precision(const char *cmd, const char *value, vp_precision *out) {
+  if (!value) {
+    fprintf(stderr, "vpipe %s: --precision needs a value (fp32 or bf16)\n", cmd);
+    return 1;
+  }
+  if (vp_precision_parse(value, out) != VP_OK) {
+    fprintf(stderr, "vpipe %s: --precision %s: %s\n", cmd, value, vp_last_error());
+    return 1;
+  }
+  return 0;
+}
+
+void vp_cli_warn_precision(const char *cmd, vp_precision asked) {
+  if (asked == VP_PRECISION_BF16 && !vp_precision_bf16_available())
+    fprintf(stderr, "vpipe %s: warning: bf16 needs AVX512-BF16, which this CPU lacks; running fp32\n",
+            cmd);
 }
 
 int vp_cli_parse_int(const char *s, long lo, long hi, long *out) {

@@ -542,6 +542,7 @@ vp_status vp_run_hands_add(vp_pipeline *p, const vp_run_args *a) {
   c->opt.min_tracking_confidence = (float)a->min_tracking_confidence;
   c->opt.detector_interval = a->detector_interval;
   c->opt.remove_overlapping = a->hand_remove_overlaps;
+  c->opt.precision = vp_run_precision(a);
   c->pipeline = p;
   vp_status s = vp_pipeline_add(p, &hands_class, c, NULL);
   if (s != VP_OK) {
@@ -566,6 +567,7 @@ vp_status vp_run_pose_add(vp_pipeline *p, const vp_run_args *a) {
   c->opt.smoothing = !a->no_smoothing;
   c->opt.detector_interval = a->detector_interval;
   c->opt.mask_smoothing = !a->no_smoothing;
+  c->opt.precision = vp_run_precision(a);
   const bool selfie = task_listed(a, "selfie");
   /* Masks when asked for (PNG folder, or a background to composite) and
    * the selfie task is not making them. */
@@ -588,6 +590,7 @@ vp_status vp_run_selfie_add(vp_pipeline *p, const vp_run_args *a) {
   if (!c) return VP_ENOMEM;
   c->opt = vp_segmenter_options_default();
   c->opt.model = a->selfie_model == 0 ? VP_SEGMENTER_SQUARE : VP_SEGMENTER_LANDSCAPE;
+  c->opt.precision = vp_run_precision(a);
   c->mask_dir = a->segmentation_mask;
   c->pipeline = p;
   s = vp_pipeline_add(p, &selfie_class, c, NULL);

@@ -1,6 +1,12 @@
 /* Helpers shared by the task stages of `vpipe run` (layer: cli). */
 #include "cli/run_common.h"
 
+vp_precision vp_run_precision(const vp_run_args *a) {
+  vp_precision p = VP_PRECISION_FP32;
+  if (a->precision) (void)vp_precision_parse(a->precision, &p);
+  return p;
+}
+
 bool vp_run_still_image(const vp_pipeline *p, const vp_stream_info *info) {
   if (info && info->frame_count == 1) return true;
   if (!p) return false;

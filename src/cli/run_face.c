@@ -391,6 +391,7 @@ vp_status vp_run_face_add(vp_pipeline *p, const vp_run_args *a) {
   c->opt.min_detection_confidence = (float)a->min_detection_confidence;
   c->opt.min_suppression_threshold = (float)a->min_suppression_threshold;
   c->opt.max_results = a->max_results;
+  c->opt.precision = vp_run_precision(a);
   c->opt.running_mode = VP_RUNNING_MODE_VIDEO; /* stage-wise calls; no state between frames */
   /* Once the preprocess stage is added, its uninit owns and frees the context. */
   vp_status s = vp_pipeline_add(p, &face_pre_class, c, NULL);
@@ -416,6 +417,7 @@ vp_status vp_run_face_mesh_add(vp_pipeline *p, const vp_run_args *a) {
   c->opt.min_face_presence_confidence = (float)a->min_presence_confidence;
   c->opt.min_tracking_confidence = (float)a->min_tracking_confidence;
   c->opt.smoothing = !a->no_smoothing;
+  c->opt.precision = vp_run_precision(a);
   c->pipeline = p;
   vp_status s = vp_pipeline_add(p, &mesh_class, c, NULL);
   if (s != VP_OK) {

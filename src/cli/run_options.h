@@ -49,6 +49,9 @@
     "per-frame budget from capture; late frames take a cheap path or (live) are dropped; 0: none") \
   X(threads, int32_t, VP_OPT_INT, "threads", "N", "0", 0, 256, NULL,                              \
     "threads for decoding and inference (0: one per CPU)")                                        \
+  X(precision, char *, VP_OPT_STRING, "precision", "fp32|bf16", "fp32", 0, 0, NULL,               \
+    "model arithmetic of every task: fp32 = MediaPipe's; bf16 = 1x1 convolutions in bfloat16 "   \
+    "with float32 sums (AVX512-BF16 CPUs; faster, results close to fp32's, else runs fp32)")     \
   X(stats_interval, double, VP_OPT_DOUBLE, "stats-interval", "S", "5", 0, 3600, NULL,             \
     "print statistics every S seconds on live sources (0: only at the end)")                      \
   X(stats, char *, VP_OPT_STRING, "stats", "FILE|-", NULL, 0, 0, NULL,                          \

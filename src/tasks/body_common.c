@@ -11,7 +11,7 @@
 
 vp_status vp__net_open(vp__net *n, const char *what, const char *name, const char *path,
                        const char *dir, int32_t threads, vp_threadpool *pool,
-                       int32_t min_outputs, uint32_t skip_outputs) {
+                       vp_precision precision, int32_t min_outputs, uint32_t skip_outputs) {
   memset(n, 0, sizeof(*n));
   vp_status st = vp__task_model_load(name, dir, path, &n->model);
   if (st != VP_OK) return st; /* the loader's message says what was wrong */
@@ -35,6 +35,7 @@ vp_status vp__net_open(vp__net *n, const char *what, const char *name, const cha
   so.num_threads = threads > 0 ? threads : 1;
   so.pool = pool;
   so.skip_outputs = skip_outputs;
+  so.precision = precision;
   st = vp_session_create(n->model, &so, &n->session);
   if (st != VP_OK) {
     vp__net_close(n);

@@ -18,10 +18,11 @@ typedef struct vp__net {
 /* Load a model (explicit @p path, else @p name from the model store in @p dir)
  * and make its session. Checks a 1×H×W×3 float input and at least
  * @p min_outputs outputs; @p what names the model in error messages.
- * @p skip_outputs: outputs the task will not read (vp_session_options). */
+ * @p skip_outputs: outputs the task will not read; @p precision as the
+ * task's options (both vp_session_options). */
 vp_status vp__net_open(vp__net *n, const char *what, const char *name, const char *path,
                        const char *dir, int32_t threads, vp_threadpool *pool,
-                       int32_t min_outputs, uint32_t skip_outputs);
+                       vp_precision precision, int32_t min_outputs, uint32_t skip_outputs);
 void vp__net_close(vp__net *n);
 /* Elements of output @p i, or -1. */
 int64_t vp__net_output_size(const vp__net *n, int32_t i);

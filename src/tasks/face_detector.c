@@ -203,6 +203,8 @@ vp_status vp_face_detector_create(const vp_face_detector_options *options,
   }
   if (o.sampling != VP_SAMPLING_CPU && o.sampling != VP_SAMPLING_PIXEL_CENTERS)
     return vp__error(VP_EINVAL, "face detector: bad sampling %d", (int)o.sampling);
+  vp_status pst = vp__task_check_precision("face detector", o.precision);
+  if (pst != VP_OK) return pst;
   vp_face_detector *d = calloc(1, sizeof *d);
   if (!d) return vp__error(VP_ENOMEM, "face detector");
   d->opt = o;
@@ -213,7 +215,8 @@ vp_status vp_face_detector_create(const vp_face_detector_options *options,
     st = vp__error(VP_ESHAPE, "face detector: input %dx%d is neither 128x128 nor 192x192",
                    (int)d->in_w, (int)d->in_h);
   if (st == VP_OK) st = configure(d);
-  if (st == VP_OK) st = vp__task_session_create(d->model, o.num_threads, o.pool, &d->session);
+  if (st == VP_OK) st = vp__task_session_create(d->model, o.num_threads, o.pool, o.precision,
+                                                    &d->session);
   if (st == VP_OK) st = job_init(d, &d->own, false);
   if (st != VP_OK) {
     vp_face_detector_destroy(d);

@@ -146,6 +146,8 @@ vp_status vp_face_landmarker_create(const vp_face_landmarker_options *options,
     return vp__error(VP_EINVAL, "face landmarker: bad running mode %d", (int)o.running_mode);
   if (o.running_mode == VP_RUNNING_MODE_LIVE && !o.result_callback)
     return vp__error(VP_EINVAL, "face landmarker: LIVE mode needs a result callback");
+  vp_status pst = vp__task_check_precision("face landmarker", o.precision);
+  if (pst != VP_OK) return pst;
 
   vp_face_landmarker *l = calloc(1, sizeof *l);
   if (!l) return vp__error(VP_ENOMEM, "face landmarker");
@@ -177,6 +179,7 @@ vp_status vp_face_landmarker_create(const vp_face_landmarker_options *options,
     d.num_threads = o.num_threads;
     d.sampling = o.sampling;
     d.pool = o.pool;
+    d.precision = o.precision;
     st = vp_face_detector_create(&d, &l->detector);
   }
   if (st == VP_OK)
@@ -208,7 +211,8 @@ vp_status vp_face_landmarker_create(const vp_face_landmarker_options *options,
     if (st == VP_OK) st = check_output(l->model, l->out_mesh, 1404, "mesh");
     if (st == VP_OK) st = check_output(l->model, l->out_flag, 1, "face flag");
   }
-  if (st == VP_OK) st = vp__task_session_create(l->model, o.num_threads, o.pool, &l->session);
+  if (st == VP_OK) st = vp__task_session_create(l->model, o.num_threads, o.pool, o.precision,
+                                                    &l->session);
   if (st != VP_OK) {
     vp_face_landmarker_destroy(l);
     return st;

@@ -33,6 +33,7 @@
 #include "core/error.h"
 #include "tasks/body_calc.h"
 #include "tasks/body_common.h"
+#include "tasks/task_common.h"
 #include "tasks/calc.h"
 
 #define MAX_HANDS 16
@@ -101,6 +102,8 @@ vp_status vp_hand_landmarker_create(const vp_hand_landmarker_options *options,
     return vp__error(VP_EINVAL, "hand landmarker: bad running mode %d", (int)o.running_mode);
   if (o.running_mode == VP_RUNNING_MODE_LIVE && !o.result_callback)
     return vp__error(VP_EINVAL, "hand landmarker: LIVE mode needs a result_callback");
+  vp_status pst = vp__task_check_precision("hand landmarker", o.precision);
+  if (pst != VP_OK) return pst;
 
   vp_hand_landmarker *h = calloc(1, sizeof(*h));
   if (!h) return vp__error(VP_ENOMEM, "hand landmarker: out of memory");
@@ -109,10 +112,11 @@ vp_status vp_hand_landmarker_create(const vp_hand_landmarker_options *options,
   const bool lite = o.model == VP_MODEL_LITE;
   vp_status st = vp__net_open(&h->palm, "palm detection",
                               lite ? "palm_detection_lite" : "palm_detection_full",
-                              o.palm_model_path, o.models_dir, o.num_threads, o.pool, 2, 0);
+                              o.palm_model_path, o.models_dir, o.num_threads, o.pool,
+                              o.precision, 2, 0);
   if (st == VP_OK)
     st = vp__net_open(&h->lm, "hand landmark", lite ? "hand_landmark_lite" : "hand_landmark_full",
-                      o.landmark_model_path, o.models_dir, o.num_threads, o.pool, 4, 0);
+                      o.landmark_model_path, o.models_dir, o.num_threads, o.pool, o.precision, 4, 0);
   if (st == VP_OK && (vp__net_output_size(&h->palm, 0) != PALM_ANCHORS * 18 ||
                       vp__net_output_size(&h->palm, 1) != PALM_ANCHORS))
     st = vp__error(VP_ESHAPE, "palm detection model: expected outputs [1,2016,18] and [1,2016,1]");

@@ -44,6 +44,7 @@
 #include "core/error.h"
 #include "tasks/body_calc.h"
 #include "tasks/body_common.h"
+#include "tasks/task_common.h"
 #include "tasks/calc.h"
 
 #define MAX_POSES 16
@@ -147,6 +148,8 @@ vp_status vp_pose_landmarker_create(const vp_pose_landmarker_options *options,
     return vp__error(VP_EINVAL, "pose landmarker: bad running mode %d", (int)o.running_mode);
   if (o.running_mode == VP_RUNNING_MODE_LIVE && !o.result_callback)
     return vp__error(VP_EINVAL, "pose landmarker: LIVE mode needs a result_callback");
+  vp_status pst = vp__task_check_precision("pose landmarker", o.precision);
+  if (pst != VP_OK) return pst;
 
   vp_pose_landmarker *p = calloc(1, sizeof(*p));
   if (!p) return vp__error(VP_ENOMEM, "pose landmarker: out of memory");
@@ -156,12 +159,13 @@ vp_status vp_pose_landmarker_create(const vp_pose_landmarker_options *options,
                         : o.model == VP_MODEL_FULL ? "pose_landmark_full"
                                                    : "pose_landmark_heavy";
   vp_status st = vp__net_open(&p->det, "pose detection", "pose_detection", o.detector_model_path,
-                              o.models_dir, o.num_threads, o.pool, 2, 0);
+                              o.models_dir, o.num_threads, o.pool, o.precision, 2, 0);
   /* Without masks the segmentation decoder (output 2) is not run: about half
    * of pose_landmark_lite's time (8.5 -> 4.3 ms at 1 thread). */
   if (st == VP_OK)
     st = vp__net_open(&p->lm, "pose landmark", lm_name, o.landmark_model_path, o.models_dir,
-                      o.num_threads, o.pool, 5, o.output_segmentation_masks ? 0 : 1u << 2);
+                      o.num_threads, o.pool, o.precision, 5,
+                      o.output_segmentation_masks ? 0 : 1u << 2);
   if (st == VP_OK && (vp__net_output_size(&p->det, 0) != POSE_ANCHORS * 12 ||
                       vp__net_output_size(&p->det, 1) != POSE_ANCHORS))
     st = vp__error(VP_ESHAPE, "pose detection model: expected outputs [1,2254,12] and [1,2254,1]");

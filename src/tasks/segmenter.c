@@ -16,6 +16,7 @@
 #include "core/error.h"
 #include "tasks/body_calc.h"
 #include "tasks/body_common.h"
+#include "tasks/task_common.h"
 
 struct vp_segmenter {
   vp_segmenter_options opt;
@@ -61,13 +62,16 @@ vp_status vp_segmenter_create(const vp_segmenter_options *options, vp_segmenter 
     return vp__error(VP_EINVAL, "segmenter: bad running mode %d", (int)o.running_mode);
   if (o.running_mode == VP_RUNNING_MODE_LIVE && !o.result_callback)
     return vp__error(VP_EINVAL, "segmenter: LIVE mode needs a result_callback");
+  vp_status pst = vp__task_check_precision("segmenter", o.precision);
+  if (pst != VP_OK) return pst;
   vp_segmenter *s = calloc(1, sizeof(*s));
   if (!s) return vp__error(VP_ENOMEM, "segmenter: out of memory");
   s->opt = o;
   vp_status st = vp__net_open(&s->net, "selfie segmentation",
                               o.model == VP_SEGMENTER_SQUARE ? "selfie_segmentation"
                                                              : "selfie_segmentation_landscape",
-                              o.model_path, o.models_dir, o.num_threads, o.pool, 1, 0);
+                              o.model_path, o.models_dir, o.num_threads, o.pool, o.precision,
+                              1, 0);
   if (st == VP_OK) {
     vp_tensor_info info;
     st = vp_model_output_info(s->net.model, 0, &info);

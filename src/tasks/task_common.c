@@ -10,11 +10,19 @@ vp_status vp__task_model_load(const char *name, const char *models_dir,
 }
 
 vp_status vp__task_session_create(const vp_model *model, int32_t num_threads,
-                                  vp_threadpool *pool, vp_session **out) {
+                                  vp_threadpool *pool, vp_precision precision,
+                                  vp_session **out) {
   vp_session_options so = vp_session_options_default();
   so.num_threads = num_threads > 0 ? num_threads : 1;
   so.pool = pool;
+  so.precision = precision;
   return vp_session_create(model, &so, out);
+}
+
+vp_status vp__task_check_precision(const char *task, vp_precision p) {
+  if (p == VP_PRECISION_FP32 || p == VP_PRECISION_BF16) return VP_OK;
+  return vp__error(VP_EINVAL, "%s: precision %d is not VP_PRECISION_FP32 (0) or "
+                   "VP_PRECISION_BF16 (1)", task, (int)p);
 }
 
 vp_status vp__task_input_size(const vp_model *model, int32_t *w, int32_t *h) {

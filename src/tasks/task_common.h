@@ -10,9 +10,14 @@
 vp_status vp__task_model_load(const char *name, const char *models_dir,
                               const char *explicit_path, vp_model **out);
 
-/* Create a session with the task's thread settings. */
+/* Create a session with the task's thread and precision settings. */
 vp_status vp__task_session_create(const vp_model *model, int32_t num_threads,
-                                  vp_threadpool *pool, vp_session **out);
+                                  vp_threadpool *pool, vp_precision precision,
+                                  vp_session **out);
+
+/* VP_EINVAL naming @p task and the value unless @p p is a vp_precision; the
+ * tasks check it in *_create so a bad value fails before any model loads. */
+vp_status vp__task_check_precision(const char *task, vp_precision p);
 
 /* Input size of a NHWC image model with 3 channels. */
 vp_status vp__task_input_size(const vp_model *model, int32_t *w, int32_t *h);

@@ -1,10 +1,12 @@
 /* Face detector fidelity: every still image of the reference set, short and
  * full range, against MediaPipe Tasks' results (tests/ref/results). Same face
  * count; matched boxes within 0.01 of the image size per coordinate; scores
- * within 0.02; keypoints mean <= 0.01 and max <= 0.02. Prints the errors. */
+ * within 0.02; keypoints mean <= 0.01 and max <= 0.02. Prints the errors.
+ * VP_TEST_PRECISION=bf16: the same in bf16 (tests/common/precision.h). */
 #include <math.h>
 
 #include "common/check.h"
+#include "common/precision.h"
 #include "media_list.h"
 #include "refcmp.h"
 #include "vpipe/image.h"
@@ -15,6 +17,7 @@ static int run_config(vp_face_range range, const char *config) {
   o.range = range;
   o.min_detection_confidence = 0.5f;
   o.min_suppression_threshold = 0.3f;
+  o.precision = vp_test_precision();
   vp_face_detector *det = NULL;
   vp_status st = vp_face_detector_create(&o, &det);
   if (st != VP_OK) {

@@ -1,9 +1,10 @@
 /* End to end: `vpipe run --task hands,pose,selfie` on a still image writes
  * one JSONL record with `hands`, `poses` and `segmentation` (mask PNG named
  * and written), agreeing with MediaPipe's reference; bad options fail with a
- * message and a non-zero exit. */
+ * message and a non-zero exit; --precision bf16 runs, a bad precision fails. */
 #include <cjson/cJSON.h>
 #include <string.h>
+#include <sys/wait.h>
 
 #include "common/check.h"
 #include "common/media.h"
@@ -21,6 +22,33 @@ static char *slurp(const char *path) {
   if (b) b[n] = 0;
   fclose(f);
   return b;
+}
+
+/* --precision: a bad value fails (exit 2) with a message naming the flag;
+ * bf16 runs the task (in fp32 where the CPU lacks AVX512-BF16) and finds the
+ * same one hand. */
+static void test_precision_flag(const char *bin, const char *img, const char *dir) {
+  char out[1024];
+  int rc = vp_test_sh_out(out, sizeof out, "'%s' run --quiet --input '%s' --task hands "
+                          "--precision fp16 2>&1", bin, img);
+  CHECK(rc != 0 && WIFEXITED(rc) && WEXITSTATUS(rc) == 2);
+  if (!strstr(out, "--precision") || !strstr(out, "fp16")) {
+    fprintf(stderr, "--precision fp16: message does not name the flag and value: %s\n", out);
+    vp_test_failures++;
+  }
+  CHECK(vp_test_sh("'%s' run --quiet --input '%s' --task hands --precision bf16 "
+                   "--json '%s/bf16.jsonl'", bin, img, dir) == 0);
+  char path[1200];
+  snprintf(path, sizeof path, "%s/bf16.jsonl", dir);
+  char *text = slurp(path);
+  cJSON *r = text ? cJSON_Parse(text) : NULL;
+  CHECK(r != NULL);
+  const cJSON *hands = r ? cJSON_GetObjectItem(r, "hands") : NULL;
+  CHECK(cJSON_IsArray(hands) && cJSON_GetArraySize(hands) == 1);
+  const cJSON *h = cJSON_GetArrayItem(hands, 0);
+  CHECK(h && cJSON_GetArraySize(cJSON_GetObjectItem(h, "landmarks")) == 21);
+  cJSON_Delete(r);
+  free(text);
 }
 
 int main(void) {
@@ -86,6 +114,7 @@ int main(void) {
                    img) != 0);
   CHECK(vp_test_sh("'%s' run --quiet --input '%s' --task selfie --output '%s/x.png' "
                    "--background /nonexistent.png 2>/dev/null", bin, img, dir) != 0);
+  test_precision_flag(bin, img, dir);
   vp_test_rmdir(dir);
   return TEST_EXIT();
 }

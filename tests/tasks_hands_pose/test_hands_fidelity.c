@@ -1,10 +1,12 @@
 /* Hand landmarker vs MediaPipe Tasks' reference on every still image
  * (hands_lite, hands_full): same number of hands (after dropping MediaPipe's
  * duplicate reports), handedness equal, landmarks within 0.01 mean / 0.025
- * max, world landmarks within 1 cm mean. Prints the measured errors. */
+ * max, world landmarks within 1 cm mean. Prints the measured errors.
+ * VP_TEST_PRECISION=bf16: the same in bf16 (tests/common/precision.h). */
 #include <string.h>
 
 #include "common/check.h"
+#include "common/precision.h"
 #include "fixtures.h"
 #include "ref_compare.h"
 #include "vpipe/tasks.h"
@@ -27,6 +29,7 @@ static int run_config(const char *config, vp_model_size model) {
   vp_hand_landmarker_options o = vp_hand_landmarker_options_default();
   o.model = model;
   o.num_hands = 2; /* as the reference (numHands 2) */
+  o.precision = vp_test_precision();
   vp_hand_landmarker *h = NULL;
   CHECK_STATUS(vp_hand_landmarker_create(&o, &h), VP_OK);
   if (!h) return 1;

@@ -2,11 +2,13 @@
  * (pose_lite, pose_full, pose_heavy; numPoses 1, masks on): same number of
  * poses, landmarks within 0.01 mean / 0.025 max, visibility within 0.05,
  * world landmarks within 1 cm mean, mask IoU (at 0.5) >= 0.97 and foreground
- * fraction within 0.01. Prints the measured errors. */
+ * fraction within 0.01. Prints the measured errors.
+ * VP_TEST_PRECISION=bf16: the same in bf16 (tests/common/precision.h). */
 #include <math.h>
 #include <string.h>
 
 #include "common/check.h"
+#include "common/precision.h"
 #include "fixtures.h"
 #include "mask_check.h"
 #include "ref_compare.h"
@@ -31,6 +33,7 @@ static void run_config(const char *config, vp_model_size model) {
   o.model = model;
   o.num_poses = 1;
   o.output_segmentation_masks = true;
+  o.precision = vp_test_precision();
   vp_pose_landmarker *p = NULL;
   CHECK_STATUS(vp_pose_landmarker_create(&o, &p), VP_OK);
   if (!p) return;

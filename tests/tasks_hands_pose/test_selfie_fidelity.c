@@ -1,11 +1,13 @@
 /* Segmenter vs MediaPipe Tasks' ImageSegmenter reference (selfie, square
  * model) on every still image: mask IoU at 0.5 >= 0.97 and foreground
  * fraction within 0.01. The landscape model runs too (no reference: a sanity
- * check that its mask agrees with the square model's). */
+ * check that its mask agrees with the square model's).
+ * VP_TEST_PRECISION=bf16: the same in bf16 (tests/common/precision.h). */
 #include <math.h>
 #include <string.h>
 
 #include "common/check.h"
+#include "common/precision.h"
 #include "fixtures.h"
 #include "mask_check.h"
 #include "ref_compare.h"
@@ -17,6 +19,7 @@ int main(void) {
   media_path(mp, sizeof mp, vp_test_stills[0]);
   if (!file_exists(mp)) return vp_test_skip_or_fail("test media (scripts/fetch-test-media)");
   vp_segmenter_options o = vp_segmenter_options_default();
+  o.precision = vp_test_precision(); /* both models */
   vp_segmenter *s = NULL;
   CHECK_STATUS(vp_segmenter_create(&o, &s), VP_OK);
   vp_segmenter *sl = NULL;
