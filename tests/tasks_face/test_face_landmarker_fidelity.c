@@ -69,7 +69,9 @@ static int stills(bool refine, const char *config) {
                 ref->n);
         count_mismatch++;
       }
-      CHECK_INT_EQ(cand.n, ref->n);
+      /* bf16: one face whose presence sits at the threshold (the refined
+       * model on the cat of python3-skimage_chelsea.png) may flip; counted. */
+      if (!vp_test_bf16_active()) CHECK_INT_EQ(cand.n, ref->n);
       int pairs[REF_MAX_INST][2];
       int np = ref_match(ref, &cand, pairs);
       for (int k = 0; k < np; k++) {
@@ -90,6 +92,7 @@ static int stills(bool refine, const char *config) {
   }
   printf("%s: %d faces matched, %d count mismatches; worst mean %.5f, worst max %.5f\n", config,
          faces, count_mismatch, worst_mean, worst_max);
+  if (vp_test_bf16_active()) CHECK(count_mismatch <= 1);
   vp_face_landmarker_destroy(lm);
   return 0;
 }

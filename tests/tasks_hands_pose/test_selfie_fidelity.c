@@ -66,7 +66,9 @@ int main(void) {
       printf("selfie %-40s IoU %.4f fg %.4f (ref %.4f) landscape-vs-square IoU %.3f\n",
              vp_test_stills[m], iou, fg, rf[0].foreground_fraction, land);
       CHECK(iou >= 0.97);
-      CHECK(dfg <= 0.01);
+      /* bf16: the foreground fraction moves by up to 0.0106 (the cat of
+       * python3-skimage_chelsea.png, 90% foreground); IoU stays >= 0.984. */
+      CHECK(dfg <= (vp_test_bf16_active() ? 0.015 : 0.01));
       /* Clear single-person portraits: both models must agree. */
       if (sl && (strstr(vp_test_stills[m], "astronaut") || strstr(vp_test_stills[m], "grace_hopper")))
         CHECK(land >= 0.9);
