@@ -136,11 +136,13 @@ typedef enum vp_precision {
   /** float32 throughout, as MediaPipe's XNNPACK runs the models (default). */
   VP_PRECISION_FP32 = 0,
   /** 1x1 convolutions multiply bfloat16 values (inputs and weights rounded to
-   *  8-bit mantissas) and sum in float32, on CPUs with AVX512-BF16: about twice
-   *  their float32 speed, results close to but not equal to MediaPipe's
-   *  (bench/README.md gives the measured differences). Everything else stays
-   *  float32. Without AVX512-BF16 the session runs FP32; vp_session_precision()
-   *  says which was used. */
+   *  8-bit mantissas) and sum in float32, on CPUs with AVX512-BF16: those
+   *  layers run 1.6-2x faster, whole networks 1.05-1.65x. Face and hand
+   *  landmarks stay within 0.003 of MediaPipe's; pose landmarks, which are
+   *  ill-conditioned on partial bodies, can move by up to 0.2 of the image
+   *  (bench/README.md, "bf16"). Everything else stays float32. Without
+   *  AVX512-BF16 the session runs FP32; vp_session_precision() says which was
+   *  used. */
   VP_PRECISION_BF16 = 1,
 } vp_precision;
 

@@ -204,6 +204,12 @@ int vp_cmd_run(int argc, char **argv) {
   }
   /* Pass-through runs no model; --quiet is errors only. */
   if (a.task && !a.quiet) vp_cli_warn_precision("run", precision);
+  /* The pose networks are ill-conditioned on partial bodies: bf16 moves their
+   * landmarks well past the still-image bounds (bench/README.md, "bf16"). */
+  if (a.task && !a.quiet && strstr(a.task, "pose") && precision == VP_PRECISION_BF16 &&
+      vp_precision_bf16_available())
+    fprintf(stderr, "vpipe run: warning: pose in bf16 can move landmarks by up to 0.2 of the image on "
+                    "partial-body frames (face and hands stay within 0.003); use fp32 to match MediaPipe\n");
   if (a.quiet) vp_log_set_callback(NULL, NULL, VP_LOG_ERROR);
 
   /* Signals: block them before any thread starts, take them in one thread. */
