@@ -221,14 +221,7 @@ vp_status vp__add_prepare(const vp__graph *g, const vp__add_fusion *f, vp__kerne
   s->cb = g->tensors[f->b].dims[g->tensors[f->b].rank - 1];
   s->npix = s->c > 0 ? o->num_elements / (size_t)s->c : 0;
   s->ow = o->rank >= 2 ? (size_t)o->dims[o->rank - 2] : 1;
-  s->lo = -INFINITY;
-  s->hi = INFINITY;
-  vp__activation act = f->add->activation;
-  if (f->act_op && f->act_op->code == VP_OP_RELU) act = VP_ACT_RELU;
-  if (f->act_op && f->act_op->code == VP_OP_RELU6) act = VP_ACT_RELU6;
-  if (act == VP_ACT_RELU) s->lo = 0.0f;
-  if (act == VP_ACT_RELU6) s->lo = 0.0f, s->hi = 6.0f;
-  if (act == VP_ACT_RELU_N1_TO_1) s->lo = -1.0f, s->hi = 1.0f;
+  vp__act_bounds(vp__act_with(f->add->activation, f->act_op), &s->lo, &s->hi);
   if (f->act_op && f->act_op->code == VP_OP_PRELU) {
     size_t cp = ((size_t)s->c + 15) / 16 * 16;
     s->slope = calloc(cp, sizeof(float));

@@ -234,14 +234,7 @@ vp_status vp__conv3_prepare(const vp__graph *g, const vp__op *op, const vp__fold
     s->pad_t = th > 0 ? th / 2 : 0;
     s->pad_l = tw > 0 ? tw / 2 : 0;
   }
-  s->lo = -INFINITY;
-  s->hi = INFINITY;
-  vp__activation act = op->activation;
-  if (act_op && act_op->code == VP_OP_RELU) act = VP_ACT_RELU;
-  if (act_op && act_op->code == VP_OP_RELU6) act = VP_ACT_RELU6;
-  if (act == VP_ACT_RELU) s->lo = 0.0f;
-  if (act == VP_ACT_RELU6) s->lo = 0.0f, s->hi = 6.0f;
-  if (act == VP_ACT_RELU_N1_TO_1) s->lo = -1.0f, s->hi = 1.0f;
+  vp__act_bounds(vp__act_with(op->activation, act_op), &s->lo, &s->hi);
   s->act = s->lo > -INFINITY || s->hi < INFINITY ? C3_CLAMP : C3_NONE;
   size_t taps = (size_t)(s->k * s->k * 3);
   s->w = aligned_alloc(64, taps * (size_t)s->cp * sizeof(float));

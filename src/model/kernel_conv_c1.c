@@ -150,11 +150,7 @@ vp_status vp__conv_c1_prepare(const vp__graph *g, const vp__op *op, vp__kernel_f
   s->pad_l = 1;
   memcpy(s->wt, w->data, 72 * sizeof(float)); /* [1][3][3][8] = [ky][kx][c] */
   if (op->num_inputs > 2 && op->inputs[2] >= 0) s->bias = *(const float *)g->tensors[op->inputs[2]].data;
-  s->lo = -INFINITY;
-  s->hi = INFINITY;
-  if (op->activation == VP_ACT_RELU) s->lo = 0.0f;
-  if (op->activation == VP_ACT_RELU6) s->lo = 0.0f, s->hi = 6.0f;
-  if (op->activation == VP_ACT_RELU_N1_TO_1) s->lo = -1.0f, s->hi = 1.0f;
+  vp__act_bounds(op->activation, &s->lo, &s->hi);
   *fn = k_conv_c1;
   *state = s;
   *state_free = free;

@@ -300,15 +300,7 @@ vp_status vp__dwconv_prepare(const vp__graph *g, const vp__op *op, const vp__fol
     s->pad_t = th > 0 ? th / 2 : 0;
     s->pad_l = tw > 0 ? tw / 2 : 0;
   }
-  vp__activation act = op->activation;
-  if (act_op && act_op->code == VP_OP_RELU) act = VP_ACT_RELU;
-  if (act_op && act_op->code == VP_OP_RELU6) act = VP_ACT_RELU6;
-  switch (act) {
-    case VP_ACT_RELU: s->lo = 0.0f; s->hi = INFINITY; break;
-    case VP_ACT_RELU6: s->lo = 0.0f; s->hi = 6.0f; break;
-    case VP_ACT_RELU_N1_TO_1: s->lo = -1.0f; s->hi = 1.0f; break;
-    default: s->lo = -INFINITY; s->hi = INFINITY; break;
-  }
+  vp__act_bounds(vp__act_with(op->activation, act_op), &s->lo, &s->hi);
 #ifdef VP_HAVE_DW_AVX512
   dw_choose_tile(s); /* after the activation bounds */
 #endif

@@ -179,13 +179,6 @@ bool vp__dwpw8_cpu_ok(void) {
 #endif
 }
 
-static void bounds(vp__activation a, float *lo, float *hi) {
-  *lo = -INFINITY, *hi = INFINITY;
-  if (a == VP_ACT_RELU) *lo = 0.0f;
-  if (a == VP_ACT_RELU6) *lo = 0.0f, *hi = 6.0f;
-  if (a == VP_ACT_RELU_N1_TO_1) *lo = -1.0f, *hi = 1.0f;
-}
-
 vp_status vp__dwpw8_prepare(const vp__graph *g, const vp__op *dw, const vp__op *pw, const vp__op *add, int32_t out,
                             vp__kernel_fn *fn, void **state, void (**state_free)(void *)) {
   const vp__tensor *a = &g->tensors[dw->inputs[0]];
@@ -209,9 +202,9 @@ vp_status vp__dwpw8_prepare(const vp__graph *g, const vp__op *dw, const vp__op *
     const float *b = g->tensors[pw->inputs[2]].data;
     for (int c = 0; c < 16; c++) s->bpw[c] = b[c & 7];
   }
-  bounds(dw->activation, &s->lo[0], &s->hi[0]);
-  bounds(pw->activation, &s->lo[1], &s->hi[1]);
-  bounds(add->activation, &s->lo[2], &s->hi[2]);
+  vp__act_bounds(dw->activation, &s->lo[0], &s->hi[0]);
+  vp__act_bounds(pw->activation, &s->lo[1], &s->hi[1]);
+  vp__act_bounds(add->activation, &s->lo[2], &s->hi[2]);
   *fn = k_dwpw8;
   *state = s;
   *state_free = free;

@@ -272,11 +272,7 @@ vp_status vp__pw_bf16_prepare(const vp__graph *g, const vp__op *op, size_t threa
   memset(s->bias, 0, bsize);
   if (op->num_inputs > 2 && op->inputs[2] >= 0)
     memcpy(s->bias, g->tensors[op->inputs[2]].data, sizeof(float) * (size_t)s->n);
-  s->lo = -INFINITY;
-  s->hi = INFINITY;
-  if (op->activation == VP_ACT_RELU) s->lo = 0.0f;
-  if (op->activation == VP_ACT_RELU6) s->lo = 0.0f, s->hi = 6.0f;
-  if (op->activation == VP_ACT_RELU_N1_TO_1) s->lo = -1.0f, s->hi = 1.0f;
+  vp__act_bounds(op->activation, &s->lo, &s->hi);
   s->clamp = op->activation != VP_ACT_NONE;
   plan_grid(s, threads);
   *fn = k_pw_bf16;

@@ -160,13 +160,6 @@ static void se_free(void *p) {
   free(s);
 }
 
-static void act_bounds(vp__activation a, float *lo, float *hi) {
-  *lo = -INFINITY, *hi = INFINITY;
-  if (a == VP_ACT_RELU) *lo = 0.0f;
-  if (a == VP_ACT_RELU6) *lo = 0.0f, *hi = 6.0f;
-  if (a == VP_ACT_RELU_N1_TO_1) *lo = -1.0f, *hi = 1.0f;
-}
-
 vp_status vp__se_prepare(const vp__graph *g, const vp__se_fusion *f, vp__kernel_fn *fn, void **state,
                          void (**state_free)(void *)) {
   const vp__tensor *src = &g->tensors[f->src], *o = &g->tensors[f->out];
@@ -181,7 +174,7 @@ vp_status vp__se_prepare(const vp__graph *g, const vp__se_fusion *f, vp__kernel_
   s->npix_src = (size_t)src->dims[1] * (size_t)src->dims[2];
   s->npix = (size_t)o->dims[1] * (size_t)o->dims[2];
   s->nconv = f->nconv;
-  act_bounds(f->add ? f->add->activation : VP_ACT_NONE, &s->lo, &s->hi);
+  vp__act_bounds(f->add ? f->add->activation : VP_ACT_NONE, &s->lo, &s->hi);
   int32_t hidden = 1;
   bool ok = true;
   for (int i = 0; i < f->nconv && ok; i++) {
@@ -192,7 +185,7 @@ vp_status vp__se_prepare(const vp__graph *g, const vp__se_fusion *f, vp__kernel_
     cv->cout = w->dims[0];
     cv->cin = w->dims[3];
     if (i == 0 && f->nconv == 2) hidden = cv->cout;
-    act_bounds(op->activation, &cv->lo, &cv->hi);
+    vp__act_bounds(op->activation, &cv->lo, &cv->hi);
     if (f->relu[i]) cv->lo = cv->lo > 0.0f ? cv->lo : 0.0f;
     if (f->relu6[i]) cv->lo = cv->lo > 0.0f ? cv->lo : 0.0f, cv->hi = cv->hi < 6.0f ? cv->hi : 6.0f;
     cv->wt = malloc(sizeof(float) * (size_t)cv->cin * (size_t)cv->cout);

@@ -18,6 +18,7 @@
 #ifndef VP_MODEL_SESSION_IMPL_H
 #define VP_MODEL_SESSION_IMPL_H
 
+#include <math.h>
 #include <pthreadpool.h>
 #include <xnnpack.h>
 
@@ -210,6 +211,25 @@ static inline void vp__parallel_rows(pthreadpool_t pool, void (*row)(void *, siz
     return;
   }
   for (size_t y = 0; y < rows; y++) row(ctx, y);
+}
+
+/* The clamp of a fused activation (TFLite's ReLU family): [lo, hi], infinite
+ * where unbounded. @return false for one that is not a clamp (TANH, ...). */
+static inline bool vp__act_bounds(vp__activation a, float *lo, float *hi) {
+  switch (a) {
+    case VP_ACT_NONE: *lo = -INFINITY, *hi = INFINITY; return true;
+    case VP_ACT_RELU: *lo = 0.0f, *hi = INFINITY; return true;
+    case VP_ACT_RELU_N1_TO_1: *lo = -1.0f, *hi = 1.0f; return true;
+    case VP_ACT_RELU6: *lo = 0.0f, *hi = 6.0f; return true;
+    default: *lo = -INFINITY, *hi = INFINITY; return false;
+  }
+}
+
+/* An absorbed RELU / RELU6 operator overrides the producer's own activation. */
+static inline vp__activation vp__act_with(vp__activation a, const vp__op *act_op) {
+  if (act_op && act_op->code == VP_OP_RELU) return VP_ACT_RELU;
+  if (act_op && act_op->code == VP_OP_RELU6) return VP_ACT_RELU6;
+  return a;
 }
 
 /* CPU features, probed once per process (cpu_features.c). */

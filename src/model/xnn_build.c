@@ -46,16 +46,6 @@ static const vp__tensor *tout(const vp__graph *g, const vp__op *op, int i) {
   return &g->tensors[op->outputs[i]];
 }
 
-static bool act_range(vp__activation a, float *lo, float *hi) {
-  switch (a) {
-    case VP_ACT_NONE: *lo = -INFINITY; *hi = INFINITY; return true;
-    case VP_ACT_RELU: *lo = 0.0f; *hi = INFINITY; return true;
-    case VP_ACT_RELU_N1_TO_1: *lo = -1.0f; *hi = 1.0f; return true;
-    case VP_ACT_RELU6: *lo = 0.0f; *hi = 6.0f; return true;
-    default: return false;
-  }
-}
-
 static int32_t conv_out(int32_t in, int32_t k, int32_t stride, int32_t dil, vp__padding pad) {
   if (stride <= 0 || dil <= 0 || k <= 0 || in <= 0) return -1;
   if (pad == VP_PAD_SAME) return (in + stride - 1) / stride;
@@ -129,7 +119,7 @@ bool vp__xnn_supports(const vp__graph *g, const vp__op *op) {
       const vp__tensor *bias = tin(g, op, 2);
       if (!b || !b->data || !is_f32(b) || b->rank != 4 || a->rank != 4 || o->rank != 4) return false;
       if (bias && (!bias->data || !is_f32(bias) || bias->num_elements != (size_t)b->dims[0])) return false;
-      if (!act_range(op->activation, &lo, &hi)) return false;
+      if (!vp__act_bounds(op->activation, &lo, &hi)) return false;
       if (b->dims[3] <= 0 || a->dims[3] % b->dims[3] != 0) return false;
       int32_t groups = a->dims[3] / b->dims[3];
       if (groups <= 0 || b->dims[0] % groups != 0 || o->dims[3] != b->dims[0]) return false;
@@ -142,7 +132,7 @@ bool vp__xnn_supports(const vp__graph *g, const vp__op *op) {
       const vp__tensor *bias = tin(g, op, 2);
       if (!b || !b->data || !is_f32(b) || b->rank != 4 || a->rank != 4 || o->rank != 4) return false;
       if (bias && (!bias->data || !is_f32(bias) || bias->num_elements != (size_t)b->dims[3])) return false;
-      if (!act_range(op->activation, &lo, &hi) || b->dims[0] != 1 || a->dims[3] <= 0) return false;
+      if (!vp__act_bounds(op->activation, &lo, &hi) || b->dims[0] != 1 || a->dims[3] <= 0) return false;
       if (b->dims[3] % a->dims[3] != 0 || o->dims[3] != b->dims[3]) return false;
       int32_t dh = op->dilation_h > 0 ? op->dilation_h : 1, dw = op->dilation_w > 0 ? op->dilation_w : 1;
       return o->dims[0] == a->dims[0] &&
@@ -172,7 +162,7 @@ bool vp__xnn_supports(const vp__graph *g, const vp__op *op) {
     case VP_OP_SUB:
     case VP_OP_DIV:
       if (!b || !is_f32(b) || b->rank > XNN_MAX_TENSOR_DIMS) return false;
-      return act_range(op->activation, &lo, &hi) && broadcast_ok(a, b, o);
+      return vp__act_bounds(op->activation, &lo, &hi) && broadcast_ok(a, b, o);
     case VP_OP_MAXIMUM:
     case VP_OP_MINIMUM:
       return b && is_f32(b) && b->rank <= XNN_MAX_TENSOR_DIMS && broadcast_ok(a, b, o);
@@ -196,7 +186,7 @@ bool vp__xnn_supports(const vp__graph *g, const vp__op *op) {
     case VP_OP_MAX_POOL_2D:
     case VP_OP_AVERAGE_POOL_2D:
       if (a->rank != 4 || o->rank != 4 || o->dims[3] != a->dims[3] || o->dims[0] != a->dims[0]) return false;
-      if (!act_range(op->activation, &lo, &hi)) return false;
+      if (!vp__act_bounds(op->activation, &lo, &hi)) return false;
       if (op->filter_h == 1 && op->filter_w == 1 && op->stride_h == 1 && op->stride_w == 1) return false;
       return o->dims[1] == conv_out(a->dims[1], op->filter_h, op->stride_h, 1, op->padding) &&
              o->dims[2] == conv_out(a->dims[2], op->filter_w, op->stride_w, 1, op->padding);
@@ -218,7 +208,7 @@ bool vp__xnn_supports(const vp__graph *g, const vp__op *op) {
       const vp__tensor *bias = tin(g, op, 2);
       if (!b || !b->data || !is_f32(b) || b->rank != 2 || b->dims[1] <= 0) return false;
       if (bias && (!bias->data || !is_f32(bias) || bias->num_elements != (size_t)b->dims[0])) return false;
-      if (!act_range(op->activation, &lo, &hi)) return false;
+      if (!vp__act_bounds(op->activation, &lo, &hi)) return false;
       if (a->num_elements % (size_t)b->dims[1] != 0) return false;
       return o->num_elements == a->num_elements / (size_t)b->dims[1] * (size_t)b->dims[0] &&
              o->rank >= 1 && o->dims[o->rank - 1] == b->dims[0];
@@ -355,7 +345,7 @@ vp_status vp__xnn_define_op(vp__xnn_def *d, const vp__op *op, const vp__fold *fo
   const vp__tensor *a = tin(g, op, 0), *o = tout(g, op, 0);
   int32_t ot = op->outputs[0];
   float lo = -INFINITY, hi = INFINITY;
-  act_range(op->activation, &lo, &hi);
+  vp__act_bounds(op->activation, &lo, &hi);
   uint32_t in0 = XNN_INVALID_VALUE_ID, in1 = XNN_INVALID_VALUE_ID, in2 = XNN_INVALID_VALUE_ID, out;
   vp_status st;
   enum xnn_status xs;
