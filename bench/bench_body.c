@@ -20,6 +20,7 @@
 #include "vpipe/image.h"
 #include "vpipe/io.h"
 #include "vpipe/tasks.h"
+#include "bench_precision.h"
 
 /* CPU time of this thread: on a shared, loaded machine the wall clock mostly
  * measures waiting; the CPU time a run consumed is what an idle core needs. */
@@ -52,14 +53,7 @@ static int g_interval = 1;
 /* --precision of every task made here, parsed with vp_precision_parse. */
 static vp_precision g_precision = VP_PRECISION_FP32;
 
-/* The header line saying which arithmetic the numbers below measure: the
- * library runs fp32 when bf16 is asked for on a CPU without AVX512-BF16. */
-static void print_precision(void) {
-  if (g_precision == VP_PRECISION_BF16 && !vp_precision_bf16_available())
-    printf("precision fp32 (bf16 not available on this CPU)\n");
-  else
-    printf("precision %s\n", vp_precision_name(g_precision));
-}
+static void print_precision(void) { bench_print_precision(g_precision); }
 
 static int make(task *t, const char *name, vp_running_mode mode, int threads, int num) {
   memset(t, 0, sizeof *t);

@@ -21,6 +21,7 @@
 #include "vpipe/image.h"
 #include "vpipe/io.h"
 #include "vpipe/tasks.h"
+#include "bench_precision.h"
 
 /* Thread CPU time: on a shared machine, wall-clock medians include
  * preemption; CPU time shows the work itself. */
@@ -44,14 +45,7 @@ static double pct(int64_t *v, int n, double p) { return n ? (double)v[(int)(p * 
 /* --precision of every task made here, parsed with vp_precision_parse. */
 static vp_precision g_precision = VP_PRECISION_FP32;
 
-/* The header line saying which arithmetic the numbers below measure: the
- * library runs fp32 when bf16 is asked for on a CPU without AVX512-BF16. */
-static void print_precision(void) {
-  if (g_precision == VP_PRECISION_BF16 && !vp_precision_bf16_available())
-    printf("precision fp32 (bf16 not available on this CPU)\n");
-  else
-    printf("precision %s\n", vp_precision_name(g_precision));
-}
+static void print_precision(void) { bench_print_precision(g_precision); }
 
 static int detect(const char *path, int iters, int threads) {
   char def[1024];

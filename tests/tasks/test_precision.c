@@ -65,53 +65,23 @@ static void check_bad_precision_message(const char *who) {
 
 /* Each task refuses precision 7 before it loads any model: so this runs
  * without the model store (models_dir points nowhere to prove it). */
+#define CHECK_REFUSES(OPT, OBJ, WHO)                                   \
+  do {                                                                 \
+    OPT##_options o = OPT##_options_default();                         \
+    o.models_dir = "/nonexistent/vpipe-models";                        \
+    o.precision = BAD_PRECISION;                                       \
+    OBJ *obj = NULL;                                                   \
+    CHECK_STATUS(OPT##_create(&o, &obj), VP_EINVAL);                   \
+    CHECK(obj == NULL);                                                \
+    check_bad_precision_message(WHO);                                  \
+  } while (0)
+
 static void test_task_validation(void) {
-  const char *nowhere = "/nonexistent/vpipe-models";
-  {
-    vp_face_detector_options o = vp_face_detector_options_default();
-    o.models_dir = nowhere;
-    o.precision = BAD_PRECISION;
-    vp_face_detector *d = NULL;
-    CHECK_STATUS(vp_face_detector_create(&o, &d), VP_EINVAL);
-    CHECK(d == NULL);
-    check_bad_precision_message("face detector");
-  }
-  {
-    vp_face_landmarker_options o = vp_face_landmarker_options_default();
-    o.models_dir = nowhere;
-    o.precision = BAD_PRECISION;
-    vp_face_landmarker *l = NULL;
-    CHECK_STATUS(vp_face_landmarker_create(&o, &l), VP_EINVAL);
-    CHECK(l == NULL);
-    check_bad_precision_message("face landmarker");
-  }
-  {
-    vp_hand_landmarker_options o = vp_hand_landmarker_options_default();
-    o.models_dir = nowhere;
-    o.precision = BAD_PRECISION;
-    vp_hand_landmarker *h = NULL;
-    CHECK_STATUS(vp_hand_landmarker_create(&o, &h), VP_EINVAL);
-    CHECK(h == NULL);
-    check_bad_precision_message("hand landmarker");
-  }
-  {
-    vp_pose_landmarker_options o = vp_pose_landmarker_options_default();
-    o.models_dir = nowhere;
-    o.precision = BAD_PRECISION;
-    vp_pose_landmarker *p = NULL;
-    CHECK_STATUS(vp_pose_landmarker_create(&o, &p), VP_EINVAL);
-    CHECK(p == NULL);
-    check_bad_precision_message("pose landmarker");
-  }
-  {
-    vp_segmenter_options o = vp_segmenter_options_default();
-    o.models_dir = nowhere;
-    o.precision = BAD_PRECISION;
-    vp_segmenter *s = NULL;
-    CHECK_STATUS(vp_segmenter_create(&o, &s), VP_EINVAL);
-    CHECK(s == NULL);
-    check_bad_precision_message("segmenter");
-  }
+  CHECK_REFUSES(vp_face_detector, vp_face_detector, "face detector");
+  CHECK_REFUSES(vp_face_landmarker, vp_face_landmarker, "face landmarker");
+  CHECK_REFUSES(vp_hand_landmarker, vp_hand_landmarker, "hand landmarker");
+  CHECK_REFUSES(vp_pose_landmarker, vp_pose_landmarker, "pose landmarker");
+  CHECK_REFUSES(vp_segmenter, vp_segmenter, "segmenter");
 }
 
 /* ---- sessions on real models ------------------------------------------- */
