@@ -23,6 +23,7 @@
 #include <string.h>
 
 #include "common/check.h"
+#include "common/precision.h"
 #include "fixtures.h"
 #include "ref_compare.h"
 #include "vpipe/io.h"
@@ -99,6 +100,7 @@ static void hands_video(bool mp_rois) {
   o.running_mode = VP_RUNNING_MODE_VIDEO;
   o.model = VP_MODEL_LITE;
   o.num_hands = 2;
+  o.precision = vp_test_precision();
   vp_hand_landmarker *h = NULL;
   CHECK_STATUS(vp_hand_landmarker_create(&o, &h), VP_OK);
   video_stats vs = {0};
@@ -144,7 +146,8 @@ static void hands_video(bool mp_rois) {
     CHECK_INT_EQ(vs.compared, 217);
     CHECK_INT_EQ(vs.count_mismatch, 0);
     CHECK_INT_EQ(vs.over_tol, 0);
-    CHECK(vs.worst_err <= 0.002);
+    /* bf16 moves one frame's landmarks by up to 0.005 (measured). */
+    CHECK(vs.worst_err <= (vp_test_bf16_active() ? 0.01 : 0.002));
   } else {
     check_bounds(&vs);
   }
@@ -165,6 +168,7 @@ static void pose_video(void) {
   o.running_mode = VP_RUNNING_MODE_VIDEO;
   o.model = VP_MODEL_LITE;
   o.num_poses = 1;
+  o.precision = vp_test_precision();
   o.output_segmentation_masks = true;
   vp_pose_landmarker *p = NULL;
   CHECK_STATUS(vp_pose_landmarker_create(&o, &p), VP_OK);
@@ -214,6 +218,12 @@ int main(void) {
   if (!file_exists(mp)) return vp_test_skip_or_fail("test media (scripts/fetch-test-media)");
   hands_video(true);
   hands_video(false);
-  pose_video();
+  /* Pose in bf16 is not held to these bounds (bench/README.md, "bf16": the
+   * pose networks are ill-conditioned; measured on vtest: 24 of 159 frames
+   * with another count, worst frame 0.094). */
+  if (vp_test_bf16_active())
+    printf("pose_lite video: not run in bf16\n");
+  else
+    pose_video();
   return TEST_EXIT();
 }
