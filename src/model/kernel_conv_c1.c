@@ -108,9 +108,7 @@ static vp_status k_conv_c1(const vp__kernel_ctx *c) {
  * XNNPACK would otherwise run. */
 bool vp__conv_c1_applies(const vp__graph *g, const vp__op *op) {
 #ifdef VP_HAVE_C1_AVX512
-  if (op->code != VP_OP_CONV_2D || op->num_inputs < 2 || op->num_outputs != 1 || op->inputs[0] < 0 ||
-      op->inputs[1] < 0)
-    return false;
+  if (!vp__is_conv(op)) return false;
   if (getenv("VPIPE_NO_CUSTOM_KERNELS") || !vp__xnn_supports(g, op)) return false;
   if (!vp__cpu_has_avx512vl_fma()) return false;
   const vp__tensor *a = &g->tensors[op->inputs[0]], *w = &g->tensors[op->inputs[1]];

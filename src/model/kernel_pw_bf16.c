@@ -182,9 +182,7 @@ static vp_status k_pw_bf16(const vp__kernel_ctx *c) {
 bool vp__pw_bf16_applies(const vp__graph *g, const vp__op *op) {
 #ifdef VP_HAVE_PW_BF16
   if (!vp__cpu_has_avx512_bf16()) return false;
-  if (op->code != VP_OP_CONV_2D || op->num_inputs < 2 || op->num_outputs != 1 || op->inputs[0] < 0 ||
-      op->inputs[1] < 0)
-    return false;
+  if (!vp__is_conv(op)) return false;
   const vp__tensor *a = &g->tensors[op->inputs[0]], *w = &g->tensors[op->inputs[1]];
   const vp__tensor *o = &g->tensors[op->outputs[0]];
   if (a->data || a->dtype != VP_DTYPE_F32 || a->rank != 4 || a->dims[0] != 1) return false;

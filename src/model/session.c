@@ -207,9 +207,7 @@ static bool is_vec4(const vp__tensor *t, int32_t c) {
 
 /* A 1x1 convolution of a [1,1,1,cin] vector with constant float weights. */
 static bool se_conv_ok(const vp__graph *g, const vp__op *op) {
-  if (op->code != VP_OP_CONV_2D || op->num_inputs < 2 || op->num_outputs != 1 || op->inputs[0] < 0 ||
-      op->inputs[1] < 0)
-    return false;
+  if (!vp__is_conv(op)) return false;
   if (op->activation != VP_ACT_NONE && op->activation != VP_ACT_RELU && op->activation != VP_ACT_RELU6 &&
       op->activation != VP_ACT_RELU_N1_TO_1)
     return false;

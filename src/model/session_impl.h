@@ -225,6 +225,12 @@ static inline bool vp__act_bounds(vp__activation a, float *lo, float *hi) {
   }
 }
 
+/* A CONV_2D with its data and filter operands present and one output. */
+static inline bool vp__is_conv(const vp__op *op) {
+  return op->code == VP_OP_CONV_2D && op->num_inputs >= 2 && op->num_outputs == 1 && op->inputs[0] >= 0 &&
+         op->inputs[1] >= 0;
+}
+
 /* An absorbed RELU / RELU6 operator overrides the producer's own activation. */
 static inline vp__activation vp__act_with(vp__activation a, const vp__op *act_op) {
   if (act_op && act_op->code == VP_OP_RELU) return VP_ACT_RELU;
